@@ -1,0 +1,126 @@
+/**
+ * Calibrates an AudioWorklet's sample clock (context frames) to capture time.
+ *
+ * The worklet counts samples perfectly but its context time sits tens of milliseconds from when the
+ * sound was captured, by an amount that changes per session. Where the browser also delivers the
+ * same track as `AudioData` with capture timestamps (MediaStreamTrackProcessor), both streams carry
+ * the same samples: finding a capture-stamped window inside the worklet stream by normalised cross
+ * correlation gives the offset to the sample. Result: capture(f) = offsetUs + f · 1e6 / rate.
+ */
+export type CalibrationLock = { offsetUs: number; score: number; frame: number; captureUs: number };
+
+const WINDOW = 2048;
+const RING_SECONDS = 4;
+
+export class AudioCalibrator {
+  readonly rate: number;
+  private readonly ringLen: number;
+  private readonly ring: Float32Array;
+  /** Absolute context frame index of the next worklet sample. */
+  private wEnd = -1;
+  private readonly captured: { us: number; data: Float32Array }[] = [];
+  private capturedFrames = 0;
+  private prior: number | null = null;
+  /** Half-width of the lag search around the prior, µs. */
+  searchUs = 250_000;
+  lastLock: CalibrationLock | null = null;
+
+  constructor(rate: number) {
+    this.rate = rate;
+    this.ringLen = Math.ceil(rate * RING_SECONDS);
+    this.ring = new Float32Array(this.ringLen);
+  }
+
+  /** Rough offset (µs) from getOutputTimestamp or a default; bounds the search. */
+  setPrior(offsetUs: number): void {
+    this.prior = offsetUs;
+  }
+
+  addWorklet(frame: number, mono: Float32Array): void {
+    for (let i = 0; i < mono.length; i++) this.ring[(frame + i) % this.ringLen] = mono[i] as number;
+    this.wEnd = frame + mono.length;
+  }
+
+  addCaptured(captureUs: number, mono: Float32Array): void {
+    this.captured.push({ us: captureUs, data: mono });
+    this.capturedFrames += mono.length;
+    while (this.capturedFrames - (this.captured[0]?.data.length ?? 0) > this.rate * 1.5) {
+      this.capturedFrames -= this.captured.shift()!.data.length;
+    }
+  }
+
+  /** Tries to lock; returns the lock, or null when there is not yet enough signal to be sure. */
+  tryLock(): CalibrationLock | null {
+    if (this.prior === null || this.wEnd < 0) return null;
+    const ref = this.pickWindow();
+    if (!ref) return null;
+    const period = 1e6 / this.rate;
+    const centre = Math.round((ref.us - this.prior) / period);
+    const r = Math.round(this.searchUs / period);
+    const lo = centre - r;
+    const hi = centre + r;
+    // Wait until the worklet stream covers the whole search range.
+    if (hi + WINDOW > this.wEnd || lo < this.wEnd - this.ringLen) return null;
+    const x = ref.data;
+    let xx = 0;
+    for (let i = 0; i < WINDOW; i++) xx += (x[i] as number) ** 2;
+    let best = -Infinity;
+    let bestLag = lo;
+    let second = -Infinity;
+    const scores = new Float32Array(hi - lo + 1);
+    for (let lag = lo; lag <= hi; lag++) {
+      let xy = 0;
+      let yy = 0;
+      for (let i = 0; i < WINDOW; i++) {
+        const y = this.ring[(lag + i) % this.ringLen] as number;
+        xy += (x[i] as number) * y;
+        yy += y * y;
+      }
+      const s = yy > 0 ? xy / Math.sqrt(xx * yy) : 0;
+      scores[lag - lo] = s;
+      if (s > best) {
+        best = s;
+        bestLag = lag;
+      }
+    }
+    // The runner-up away from the peak's own neighbourhood tells whether the match is unique.
+    for (let lag = lo; lag <= hi; lag++) if (Math.abs(lag - bestLag) > 24) second = Math.max(second, scores[lag - lo] as number);
+    if (best < 0.9 || best - second < 0.02) return null;
+    this.lastLock = { offsetUs: ref.us - bestLag * period, score: best, frame: bestLag, captureUs: ref.us };
+    return this.lastLock;
+  }
+
+  /** The captured window with the most change in loudness (an onset is unambiguous; a steady tone is not). */
+  private pickWindow(): { us: number; data: Float32Array } | null {
+    if (this.capturedFrames < WINDOW * 4) return null;
+    const all = new Float32Array(this.capturedFrames);
+    const starts: number[] = [];
+    let o = 0;
+    for (const c of this.captured) {
+      starts.push(o);
+      all.set(c.data, o);
+      o += c.data.length;
+    }
+    const hop = WINDOW / 4;
+    let bestScore = 0;
+    let bestAt = -1;
+    for (let at = 0; at + WINDOW <= all.length; at += hop) {
+      let e1 = 0;
+      let e2 = 0;
+      for (let i = 0; i < WINDOW / 2; i++) e1 += (all[at + i] as number) ** 2;
+      for (let i = WINDOW / 2; i < WINDOW; i++) e2 += (all[at + i] as number) ** 2;
+      const rms = Math.sqrt((e1 + e2) / WINDOW);
+      if (rms < 1e-4) continue;
+      const score = rms * (1 + Math.abs(e1 - e2) / (e1 + e2));
+      if (score > bestScore) {
+        bestScore = score;
+        bestAt = at;
+      }
+    }
+    if (bestAt < 0) return null;
+    let ci = 0;
+    while (ci + 1 < starts.length && (starts[ci + 1] as number) <= bestAt) ci++;
+    const us = (this.captured[ci] as { us: number }).us + ((bestAt - (starts[ci] as number)) * 1e6) / this.rate;
+    return { us, data: all.subarray(bestAt, bestAt + WINDOW) };
+  }
+}

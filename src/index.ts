@@ -1,0 +1,15 @@
+import { defineInpageRecorder } from './element/define.js';
+
+export { Recorder } from './recorder.js';
+export type { Recording, RecorderState, RecorderEventMap } from './recorder.js';
+export { RecorderError, ErrorCode } from './errors.js';
+export type { SerializedError } from './errors.js';
+export type { RecorderOptions, VideoOptions, AudioOptions, Format, Quality, Resolution, AudioQuality } from './options.js';
+export type { RecorderStats } from './stats.js';
+export type { ProbeResult } from './probe.js';
+export type { VideoCodecName, AudioCodecName } from './codecs.js';
+export type { StoredChunk } from './store/chunk-store.js';
+export { InpageRecorderElement } from './element/inpage-recorder.js';
+export { defineInpageRecorder };
+
+defineInpageRecorder();

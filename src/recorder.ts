@@ -1,0 +1,408 @@
+import { AudioCapture, type AudioLevel } from './capture/audio-capture.js';
+import { checkStream, openDevices } from './capture/media-capture.js';
+import { VideoElementSource } from './capture/video-element-source.js';
+import { AUDIO_CODEC, chooseVideoEncoder, nativeAudioEncoder, type VideoCodecName } from './codecs.js';
+import { ErrorCode, RecorderError, toRecorderError } from './errors.js';
+import { resolveOptions, videoBitrate, type RecorderOptions, type ResolvedOptions } from './options.js';
+import { probe, type ProbeResult } from './probe.js';
+import { emptyStats, type RecorderStats } from './stats.js';
+import { DB_NAME } from './store/schema.js';
+import type { StoredChunk } from './store/chunk-store.js';
+import type { EncodeCommand, EncodeConfig, EncodeEvent, StopResult } from '../workers/encode/protocol.js';
+
+export type RecorderState = 'idle' | 'starting' | 'recording' | 'paused' | 'stopping' | 'stopped' | 'failed';
+
+/** A finished recording: the file is assembled from the stored chunks, ready to download or play. */
+export type Recording = {
+  id: string;
+  name: string;
+  file: File;
+  mimeType: string;
+  durationMs: number;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  width: number | null;
+  height: number | null;
+  /** Whether audio timing was calibrated to capture timestamps or estimated. */
+  audioClock: RecorderStats['audioClock'];
+  stats: RecorderStats;
+};
+
+export type RecorderEventMap = {
+  statechange: CustomEvent<{ state: RecorderState; previous: RecorderState }>;
+  error: CustomEvent<RecorderError>;
+  stats: CustomEvent<RecorderStats>;
+  chunk: CustomEvent<StoredChunk>;
+  level: CustomEvent<AudioLevel>;
+  stop: CustomEvent<Recording>;
+};
+
+type Settled = { resolve: (r: Recording) => void; reject: (e: RecorderError) => void };
+
+/**
+ * Records camera and microphone (or any MediaStream) into a crash-safe MP4 or WebM in IndexedDB.
+ * Encoding and storage run in a worker; the page thread only owns devices and the AudioContext.
+ */
+export class Recorder extends EventTarget {
+  readonly options: ResolvedOptions;
+  private _state: RecorderState = 'idle';
+  private _stats: RecorderStats = emptyStats();
+  private _stream: MediaStream | null = null;
+  private ownsStream = false;
+  private worker: Worker | null = null;
+  private audio: AudioCapture | null = null;
+  private videoFallback: VideoElementSource | null = null;
+  private clones: MediaStreamTrack[] = [];
+  private stopPromise: Promise<Recording> | null = null;
+  private settle: Settled | null = null;
+  private endedHandler = () => this.onTrackEnded();
+  private sessionId = '';
+  private sessionName = '';
+  private audioClock: RecorderStats['audioClock'] = 'none';
+  private _recording: Recording | null = null;
+  private _level: AudioLevel = { rms: 0, peak: 0 };
+  private codec: { video: string | null; audio: string | null } = { video: null, audio: null };
+
+  /** Throws a TypeError naming the option when options are malformed. */
+  constructor(options: RecorderOptions = {}) {
+    super();
+    this.options = resolveOptions(options);
+  }
+
+  /** What this browser can record: codecs per container, capture paths, storage. */
+  static probe(options?: { width?: number; height?: number; frameRate?: number }): Promise<ProbeResult> {
+    return probe(options);
+  }
+
+  get state(): RecorderState {
+    return this._state;
+  }
+  get stats(): RecorderStats {
+    return { ...this._stats };
+  }
+  /** The stream being recorded (or previewed), if any. */
+  get stream(): MediaStream | null {
+    return this._stream;
+  }
+  /** The last finished recording. */
+  get recording(): Recording | null {
+    return this._recording;
+  }
+  get level(): AudioLevel {
+    return this._level;
+  }
+  /** Id of the current or last recording in the recordings store. */
+  get id(): string {
+    return this.sessionId;
+  }
+
+  override addEventListener<K extends keyof RecorderEventMap>(type: K, listener: (ev: RecorderEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
+    super.addEventListener(type, listener, options);
+  }
+  override removeEventListener<K extends keyof RecorderEventMap>(type: K, listener: (ev: RecorderEventMap[K]) => void, options?: boolean | EventListenerOptions): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void {
+    super.removeEventListener(type, listener, options);
+  }
+
+  private emit<K extends keyof RecorderEventMap>(type: K, detail: RecorderEventMap[K]['detail']): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  private setState(state: RecorderState): void {
+    if (state === this._state) return;
+    const previous = this._state;
+    this._state = state;
+    this.emit('statechange', { state, previous });
+  }
+
+  /**
+   * Opens camera and microphone for preview without recording (or adopts `stream`).
+   * Devices the recorder opened itself are released by `close()`.
+   */
+  async open(stream?: MediaStream): Promise<MediaStream> {
+    if (stream) {
+      this.releaseStream();
+      this._stream = checkStream(stream, this.options);
+      this.ownsStream = false;
+    } else if (!this._stream || !this._stream.getTracks().some((t) => t.readyState === 'live')) {
+      this._stream = await openDevices(this.options);
+      this.ownsStream = true;
+    }
+    return this._stream;
+  }
+
+  /**
+   * Starts recording `stream`, or the devices opened by `open()`, or opens camera and microphone.
+   * Resolves once frames and samples are being recorded; time zero is that moment.
+   */
+  async start(stream?: MediaStream): Promise<void> {
+    if (this._state === 'starting' || this._state === 'recording' || this._state === 'paused' || this._state === 'stopping') {
+      throw new RecorderError(ErrorCode.InvalidState, `start() was called while the recorder is ${this._state}. Stop the current recording first.`);
+    }
+    if (stream !== undefined) checkStream(stream, this.options);
+    this.setState('starting');
+    this.stopPromise = null;
+    this._stats = emptyStats();
+    try {
+      const media = await this.open(stream);
+      await this.setUp(media);
+      this.send({ type: 'start', at: performance.now() * 1000 });
+      this.setState('recording');
+    } catch (e) {
+      const err = toRecorderError(e);
+      this.tearDown();
+      // A failure while starting leaves the recorder ready for another try.
+      if ((this._state as RecorderState) === 'starting') this.setState('idle');
+      throw err;
+    }
+  }
+
+  private async setUp(stream: MediaStream): Promise<void> {
+    const o = this.options;
+    const vTrack = o.video ? stream.getVideoTracks().find((t) => t.readyState === 'live') : undefined;
+    const aTrack = o.audio ? stream.getAudioTracks().find((t) => t.readyState === 'live') : undefined;
+    if (o.video && !vTrack) throw new RecorderError(ErrorCode.NoDevice, 'No live camera track to record.');
+    if (o.audio && !aTrack) throw new RecorderError(ErrorCode.NoDevice, 'No live microphone track to record.');
+
+    let video: EncodeConfig['video'] = null;
+    if (o.video && vTrack) {
+      const s = vTrack.getSettings();
+      // A caller's stream keeps its size unless width/height are given; even sizes for 4:2:0.
+      const width = o.video.width ?? ((s.width ?? 640) & ~1);
+      const height = o.video.height ?? ((s.height ?? 480) & ~1);
+      const frameRate = s.frameRate && s.frameRate > 0 ? Math.min(s.frameRate, o.video.frameRate) : o.video.frameRate;
+      const v = o.video;
+      const choice = await chooseVideoEncoder(
+        o.format,
+        { width, height, frameRate, bitrate: (codec: VideoCodecName) => v.bitrate ?? videoBitrate(v.quality, width, height, frameRate, codec) },
+        v.codec,
+      );
+      video = {
+        codec: choice.codec,
+        config: choice.config,
+        keyframeIntervalUs: v.keyframeInterval * 1e6,
+        maxQueueFrames: Math.max(2, Math.round(v.maxQueueSeconds * frameRate)),
+        frameRate,
+      };
+    }
+    let audio: EncodeConfig['audio'] = null;
+    if (o.audio && aTrack) {
+      const codec = AUDIO_CODEC[o.format];
+      const channels = o.audio.channels ?? Math.min(2, aTrack.getSettings().channelCount ?? 1);
+      const sampleRate = 48000;
+      const native = await nativeAudioEncoder(codec, sampleRate, channels);
+      if (!native && codec === 'opus') {
+        throw new RecorderError(ErrorCode.CodecUnsupported, 'This browser cannot encode Opus audio for WebM. Choose format "mp4".');
+      }
+      audio = { codec, bitrate: o.audio.bitrate, sampleRate, channels, wasmEncoder: !native };
+    }
+    this.codec = { video: video?.config.codec ?? null, audio: audio ? (audio.codec === 'aac' ? 'mp4a.40.2' : 'opus') : null };
+
+    this.sessionId = crypto.randomUUID();
+    const started = new Date();
+    this.sessionName = o.name ?? `Recording ${started.toLocaleString()}`;
+    const ext = o.format;
+    const mimeType = `${o.format === 'mp4' ? (video ? 'video' : 'audio') + '/mp4' : (video ? 'video' : 'audio') + '/webm'};codecs="${[this.codec.video, this.codec.audio].filter(Boolean).join(',')}"`;
+    const config: EncodeConfig = {
+      sessionId: this.sessionId,
+      dbName: DB_NAME,
+      name: this.sessionName,
+      fileName: `recording-${started.toISOString().slice(0, 19).replace(/:/g, '-')}.${ext}`,
+      format: o.format,
+      mimeType,
+      pageTimeOrigin: performance.timeOrigin,
+      video,
+      audio,
+      statsIntervalMs: o.statsInterval,
+      fragmentSeconds: o.video ? o.video.keyframeInterval : 1,
+      options: JSON.parse(JSON.stringify(o)),
+    };
+
+    const worker = new Worker(new URL('../workers/encode/encode-worker.ts', import.meta.url), { type: 'module', name: 'inpage-recorder-encode' });
+    this.worker = worker;
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<EncodeEvent>) => {
+        if (e.data.type === 'ready') {
+          this.audioClock = e.data.audioClock;
+          resolve();
+        } else if (e.data.type === 'error' && this._state === 'starting') reject(RecorderError.fromJSON(e.data.error));
+        this.onWorkerEvent(e.data);
+      };
+      worker.onerror = (e) => {
+        const err = new RecorderError(ErrorCode.Internal, `The encode worker failed to load: ${e.message || 'unknown error'}`);
+        if (this._state === 'starting') reject(err);
+        else this.failWith(err);
+      };
+    });
+
+    const init: Extract<EncodeCommand, { type: 'init' }> = { type: 'init', config };
+    const transfer: Transferable[] = [];
+    const MSTP = (globalThis as { MediaStreamTrackProcessor?: new (o: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream } }).MediaStreamTrackProcessor;
+    if (vTrack && video) {
+      if (MSTP) {
+        const clone = vTrack.clone();
+        this.clones.push(clone);
+        init.video = new MSTP({ track: clone, maxBufferSize: 4 }).readable as ReadableStream<VideoFrame>;
+        transfer.push(init.video as unknown as Transferable);
+      } else {
+        // Documented fallback (no MediaStreamTrackProcessor): frames drawn from a <video> element at each requestVideoFrameCallback.
+        this.videoFallback = new VideoElementSource(vTrack, (frame, captureUs) => this.send({ type: 'video-frame', frame, captureUs }, [frame]));
+      }
+    }
+    if (aTrack && audio) {
+      this.audio = await AudioCapture.open(aTrack, audio.channels, audio.sampleRate);
+      this.audio.onLevel = (l) => {
+        this._level = l;
+        this.emit('level', l);
+      };
+      init.pcm = this.audio.connect();
+      transfer.push(init.pcm);
+      init.audioPriorUs = await this.audio.prior();
+      if (MSTP && (aTrack.getSettings().sampleRate ?? audio.sampleRate) === audio.sampleRate) {
+        const clone = aTrack.clone();
+        this.clones.push(clone);
+        init.audioCapture = new MSTP({ track: clone, maxBufferSize: 50 }).readable as ReadableStream<AudioData>;
+        transfer.push(init.audioCapture as unknown as Transferable);
+      }
+    }
+    worker.postMessage(init, transfer);
+    for (const t of [vTrack, aTrack]) t?.addEventListener('ended', this.endedHandler);
+    await ready;
+  }
+
+  private send(cmd: EncodeCommand, transfer: Transferable[] = []): void {
+    this.worker?.postMessage(cmd, transfer);
+  }
+
+  private onWorkerEvent(ev: EncodeEvent): void {
+    switch (ev.type) {
+      case 'ready':
+        return;
+      case 'stats':
+        this._stats = ev.stats;
+        this.emit('stats', ev.stats);
+        return;
+      case 'chunk':
+        this.emit('chunk', ev.chunk);
+        return;
+      case 'stopped':
+        this.finish(ev.result);
+        return;
+      case 'error': {
+        const err = RecorderError.fromJSON(ev.error);
+        if (this._state !== 'starting') this.failWith(err);
+        return;
+      }
+    }
+  }
+
+  /** Pauses: the paused span is removed from audio and video alike. */
+  pause(): void {
+    if (this._state !== 'recording') return;
+    this.send({ type: 'pause', at: performance.now() * 1000 });
+    this.setState('paused');
+  }
+
+  resume(): void {
+    if (this._state !== 'paused') return;
+    this.send({ type: 'resume', at: performance.now() * 1000 });
+    this.setState('recording');
+  }
+
+  /**
+   * Stops recording (audio and video cut at the same instant) and resolves with the finished file.
+   * Calling it again returns the same promise.
+   */
+  stop(): Promise<Recording> {
+    if (this.stopPromise) return this.stopPromise;
+    if (this._state !== 'recording' && this._state !== 'paused') {
+      if (this._state === 'stopped' && this._recording) return Promise.resolve(this._recording);
+      return Promise.reject(new RecorderError(ErrorCode.InvalidState, `stop() was called while the recorder is ${this._state}; there is no recording to stop.`));
+    }
+    this.stopPromise = new Promise<Recording>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.send({ type: 'stop', at: performance.now() * 1000 });
+    this.setState('stopping');
+    return this.stopPromise;
+  }
+
+  private finish(r: StopResult): void {
+    const rec: Recording = {
+      id: this.sessionId,
+      name: this.sessionName,
+      file: r.file,
+      mimeType: r.mimeType,
+      durationMs: r.durationUs / 1000,
+      videoCodec: r.videoCodec,
+      audioCodec: r.audioCodec,
+      width: r.width,
+      height: r.height,
+      audioClock: this.audioClock,
+      stats: r.stats,
+    };
+    this._stats = r.stats;
+    this._recording = rec;
+    this.tearDown();
+    this.setState('stopped');
+    this.settle?.resolve(rec);
+    this.settle = null;
+    this.emit('stop', rec);
+  }
+
+  private failWith(err: RecorderError): void {
+    if (this._state === 'failed') return;
+    this.tearDown();
+    this.setState('failed');
+    this.emit('error', err);
+    this.settle?.reject(err);
+    this.settle = null;
+  }
+
+  private onTrackEnded(): void {
+    if (this._state !== 'recording' && this._state !== 'paused') return;
+    this.emit('error', new RecorderError(ErrorCode.TrackEnded, 'A camera or microphone stopped (unplugged, or access revoked). The recording was stopped and everything up to that moment is saved.'));
+    void this.stop().catch(() => {});
+  }
+
+  /** Abandons the current recording; what was stored stays in the recordings store. */
+  cancel(): void {
+    if (this._state === 'idle' || this._state === 'stopped' || this._state === 'failed') return;
+    this.send({ type: 'cancel' });
+    this.tearDown();
+    this.settle?.reject(new RecorderError(ErrorCode.Aborted, 'The recording was cancelled.'));
+    this.settle = null;
+    this.setState('idle');
+  }
+
+  private tearDown(): void {
+    const worker = this.worker;
+    this.worker = null;
+    // Let the worker finish its last writes before it goes.
+    if (worker) setTimeout(() => worker.terminate(), 2000);
+    this.audio?.close();
+    this.audio = null;
+    this.videoFallback?.close();
+    this.videoFallback = null;
+    for (const t of this.clones) t.stop();
+    this.clones = [];
+    for (const t of this._stream?.getTracks() ?? []) t.removeEventListener('ended', this.endedHandler);
+  }
+
+  private releaseStream(): void {
+    if (this.ownsStream) for (const t of this._stream?.getTracks() ?? []) t.stop();
+    this._stream = null;
+    this.ownsStream = false;
+  }
+
+  /** Stops a recording in progress (keeping it) and releases devices the recorder opened. */
+  async close(): Promise<void> {
+    if (this._state === 'recording' || this._state === 'paused') await this.stop().catch(() => {});
+    else if (this._state === 'stopping') await this.stopPromise?.catch(() => {});
+    this.tearDown();
+    this.releaseStream();
+  }
+}

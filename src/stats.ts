@@ -1,0 +1,46 @@
+/** Live figures, refreshed every `statsInterval` ms and on each state change. */
+export type RecorderStats = {
+  /** Media time recorded so far, ms. */
+  durationMs: number;
+  framesIn: number;
+  framesEncoded: number;
+  /** Frames dropped because the encoder fell behind. */
+  framesDropped: number;
+  /** Frames waiting in the video encoder. */
+  videoQueue: number;
+  /** Audio sample blocks waiting for the encoder or the clock. */
+  audioQueue: number;
+  audioSamples: number;
+  /** Silence inserted for gaps in the audio device's stream, ms. */
+  audioGapFilledMs: number;
+  /** Audio trimmed where the device's stream overlapped itself, ms. */
+  audioTrimmedMs: number;
+  /** How far the audio sample clock is from capture time right now (positive: audio late), ms. */
+  syncOffsetMs: number;
+  /** Where audio timing comes from: sample clock calibrated to capture timestamps, or estimated from context latency. */
+  audioClock: 'calibrated' | 'estimated' | 'none';
+  /** Offset between the video track's timestamps and the page clock, ms (estimated from arrivals). */
+  videoClockOffsetMs: number | null;
+  bytesStored: number;
+  /** Bytes produced but not yet committed to IndexedDB: what a crash right now would lose. */
+  bytesPending: number;
+  chunksStored: number;
+};
+
+export const emptyStats = (): RecorderStats => ({
+  durationMs: 0,
+  framesIn: 0,
+  framesEncoded: 0,
+  framesDropped: 0,
+  videoQueue: 0,
+  audioQueue: 0,
+  audioSamples: 0,
+  audioGapFilledMs: 0,
+  audioTrimmedMs: 0,
+  syncOffsetMs: 0,
+  audioClock: 'none',
+  videoClockOffsetMs: null,
+  bytesStored: 0,
+  bytesPending: 0,
+  chunksStored: 0,
+});

@@ -1,0 +1,51 @@
+import type { DBSchema } from 'idb';
+import type { Format } from '../options.js';
+
+export const DB_NAME = 'inpage-recorder';
+export const DB_VERSION = 1;
+
+/** Lifecycle of a stored recording. `recording`/`paused`/`stopping` with a free lock mean interrupted. */
+export type SessionState = 'recording' | 'paused' | 'stopping' | 'complete' | 'interrupted' | 'recovered' | 'failed';
+
+/** A write that landed before the end of the stored bytes (container headers patched at finalize). */
+export type Patch = { position: number; data: Uint8Array };
+
+export type SessionRecord = {
+  id: string;
+  name: string;
+  format: Format;
+  mimeType: string;
+  state: SessionState;
+  createdAt: number;
+  stoppedAt?: number;
+  durationMs?: number;
+  videoCodec?: string;
+  audioCodec?: string;
+  width?: number;
+  height?: number;
+  /** Stored bytes (appended; patches do not change the length). */
+  bytes: number;
+  chunkCount: number;
+  patches: Patch[];
+  /** The options the recording ran with, for recovery and display. */
+  options: unknown;
+  error?: { code: string; message: string };
+};
+
+export type ChunkRecord = {
+  sessionId: string;
+  seq: number;
+  /** Byte offset of this chunk in the file. */
+  offset: number;
+  size: number;
+  blob: Blob;
+  /** Media time this chunk's fragment starts at, µs (when the muxer says). */
+  startUs?: number;
+  /** CRC-32 of the bytes. */
+  crc32: number;
+};
+
+export interface RecorderDB extends DBSchema {
+  sessions: { key: string; value: SessionRecord; indexes: { 'by-created': number } };
+  chunks: { key: [string, number]; value: ChunkRecord };
+}

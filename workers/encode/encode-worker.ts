@@ -1,0 +1,287 @@
+/// <reference lib="webworker" />
+import { AudioSampleSource, EncodedVideoPacketSource, Mp4OutputFormat, Output, StreamTarget, WebMOutputFormat } from 'mediabunny';
+import { registerAacEncoder } from '@mediabunny/aac-encoder';
+import { SessionClock } from '../../src/clock/session-clock.js';
+import { MEDIABUNNY_VIDEO } from '../../src/codecs.js';
+import { ErrorCode, RecorderError, toRecorderError } from '../../src/errors.js';
+import { emptyStats, type RecorderStats } from '../../src/stats.js';
+import { ChunkStore, assembleFile, openRecorderDB, updateSession, type RecorderDatabase } from '../../src/store/chunk-store.js';
+import { AudioPipeline } from './audio-pipeline.js';
+import { assertNever, type EncodeCommand, type EncodeConfig, type EncodeEvent, type PcmMessage } from './protocol.js';
+import { VideoPipeline } from './video-pipeline.js';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+/** How long stop() waits for audio captured up to the stop instant to arrive through the worklet. */
+const STOP_AUDIO_WAIT_MS = 400;
+/** Without capture timestamps to calibrate against, audio is placed by the estimate after this. */
+const CALIBRATION_TIMEOUT_MS = 1500;
+
+let session: Session | null = null;
+
+function send(ev: EncodeEvent, transfer: Transferable[] = []): void {
+  self.postMessage(ev, transfer);
+}
+
+class Session {
+  readonly clock = new SessionClock();
+  private output!: Output;
+  private store!: ChunkStore;
+  private db!: RecorderDatabase;
+  video: VideoPipeline | null = null;
+  audio: AudioPipeline | null = null;
+  private statsTimer = 0;
+  private failed = false;
+  private stopping: Promise<void> | null = null;
+  private readers: ReadableStreamDefaultReader<unknown>[] = [];
+  /** Page clock now, µs. */
+  private readonly pageNow: () => number;
+
+  constructor(readonly config: EncodeConfig) {
+    const delta = performance.timeOrigin - config.pageTimeOrigin;
+    this.pageNow = () => (performance.now() + delta) * 1000;
+  }
+
+  async init(cmd: Extract<EncodeCommand, { type: 'init' }>): Promise<void> {
+    const c = this.config;
+    this.db = await openRecorderDB(c.dbName);
+    this.store = new ChunkStore(this.db, c.sessionId);
+    this.store.onChunk = (chunk) => send({ type: 'chunk', chunk });
+    this.store.onError = (e) => this.fail(toRecorderError(e, ErrorCode.StorageFailed, 'Saving the recording failed'));
+    const onFragment = (_d: Uint8Array, _p: number, t: number) => this.store.markFragment(Math.round(t * 1e6));
+    const format =
+      c.format === 'mp4'
+        ? new Mp4OutputFormat({ fastStart: 'fragmented', minimumFragmentDuration: c.fragmentSeconds, onMoof: onFragment })
+        : new WebMOutputFormat({ minimumClusterDuration: c.fragmentSeconds, onCluster: onFragment });
+    this.output = new Output({ format, target: new StreamTarget(this.store.writable()) });
+    const onError = (e: unknown) => this.fail(toRecorderError(e, ErrorCode.EncoderFailed, 'Encoding failed'));
+    if (c.video) {
+      const src = new EncodedVideoPacketSource(MEDIABUNNY_VIDEO[c.video.codec]);
+      this.output.addVideoTrack(src);
+      this.video = new VideoPipeline(this.clock, src, c.video.config, {
+        maxQueueFrames: c.video.maxQueueFrames,
+        keyframeIntervalUs: c.video.keyframeIntervalUs,
+        onError,
+      });
+      if (cmd.video) void this.readVideo(cmd.video);
+    }
+    if (c.audio) {
+      if (c.audio.wasmEncoder) registerAacEncoder();
+      const src = new AudioSampleSource({ codec: c.audio.codec, bitrate: c.audio.bitrate });
+      this.output.addAudioTrack(src);
+      this.audio = new AudioPipeline(this.clock, src, c.audio.sampleRate, c.audio.channels, onError);
+      if (cmd.audioPriorUs !== undefined) this.audio.setPrior(cmd.audioPriorUs);
+      if (cmd.pcm) {
+        cmd.pcm.onmessage = (e: MessageEvent<PcmMessage>) => this.audio?.addPcm(e.data);
+      }
+      if (cmd.audioCapture) void this.readAudioCapture(cmd.audioCapture);
+      else this.audio.useEstimate();
+    }
+    await this.db.put('sessions', {
+      id: c.sessionId,
+      name: c.name,
+      format: c.format,
+      mimeType: c.mimeType,
+      state: 'recording',
+      createdAt: Date.now(),
+      videoCodec: c.video?.config.codec,
+      audioCodec: c.audio?.codec,
+      width: c.video?.config.width,
+      height: c.video?.config.height,
+      bytes: 0,
+      chunkCount: 0,
+      patches: [],
+      options: c.options,
+    });
+    await this.output.start();
+    // Ready once audio is calibrated (or calibration cannot happen in time).
+    if (this.audio && cmd.audioCapture) {
+      const until = performance.now() + CALIBRATION_TIMEOUT_MS;
+      while (!this.audio.calibrated && performance.now() < until && !this.failed) await sleep(20);
+      if (!this.audio.calibrated) this.audio.useEstimate();
+    }
+    send({ type: 'ready', audioClock: this.audioClock() });
+  }
+
+  private audioClock(): RecorderStats['audioClock'] {
+    return !this.audio ? 'none' : this.audio.calibrated ? 'calibrated' : 'estimated';
+  }
+
+  private async readVideo(stream: ReadableStream<VideoFrame>): Promise<void> {
+    const reader = stream.getReader();
+    this.readers.push(reader as ReadableStreamDefaultReader<unknown>);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        if (!this.video || this.clock.stopped) {
+          value.close();
+          continue;
+        }
+        this.video.push(value, this.pageNow());
+      }
+    } catch (e) {
+      if (!this.clock.stopped) this.fail(toRecorderError(e, ErrorCode.TrackEnded, 'The camera stream failed'));
+    }
+  }
+
+  private async readAudioCapture(stream: ReadableStream<AudioData>): Promise<void> {
+    const reader = stream.getReader();
+    this.readers.push(reader as ReadableStreamDefaultReader<unknown>);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        try {
+          this.audio?.addCaptured(value);
+        } finally {
+          value.close();
+        }
+      }
+    } catch {
+      /* calibration input only: recording goes on with the last calibration */
+    }
+  }
+
+  start(at: number): void {
+    this.clock.start(at);
+    this.statsTimer = self.setInterval(() => send({ type: 'stats', stats: this.stats() }), this.config.statsIntervalMs);
+  }
+
+  stats(): RecorderStats {
+    const s = emptyStats();
+    const now = this.pageNow();
+    s.durationMs = (this.clock.duration ?? this.clock.mediaUpTo(now)) / 1000;
+    if (this.video) {
+      s.framesIn = this.video.framesIn;
+      s.framesEncoded = this.video.framesEncoded;
+      s.framesDropped = this.video.framesDropped;
+      s.videoQueue = this.video.queue;
+      s.videoClockOffsetMs = this.video.offset.known ? this.video.offset.value / 1000 : null;
+    }
+    if (this.audio) {
+      s.audioQueue = this.audio.queue;
+      s.audioSamples = this.audio.samples;
+      s.audioGapFilledMs = this.audio.gapFilledUs / 1000;
+      s.audioTrimmedMs = this.audio.trimmedUs / 1000;
+      s.syncOffsetMs = this.audio.errorUs / 1000;
+    }
+    s.audioClock = this.audioClock();
+    s.bytesStored = this.store?.bytesStored ?? 0;
+    s.bytesPending = this.store?.bytesPending ?? 0;
+    s.chunksStored = this.store?.chunkCount ?? 0;
+    return s;
+  }
+
+  async setState(state: 'recording' | 'paused'): Promise<void> {
+    await updateSession(this.db, this.config.sessionId, { state });
+  }
+
+  stop(at: number): Promise<void> {
+    this.stopping ??= this.doStop(at);
+    return this.stopping;
+  }
+
+  private async doStop(at: number): Promise<void> {
+    this.clock.stop(at);
+    const stopUs = this.clock.stopTime as number;
+    const endUs = this.clock.duration as number;
+    // Audio reaches the worklet tens of ms after capture: wait until the stop instant has arrived.
+    if (this.audio) {
+      const until = performance.now() + STOP_AUDIO_WAIT_MS;
+      while (this.audio.newestCapture < stopUs && performance.now() < until && !this.failed) await sleep(5);
+    }
+    self.clearInterval(this.statsTimer);
+    for (const r of this.readers) void r.cancel().catch(() => {});
+    await Promise.all([this.video?.finish(endUs), this.audio?.finish(endUs)]);
+    if (this.failed) return;
+    await this.output.finalize();
+    const session = await updateSession(
+      this.db,
+      this.config.sessionId,
+      { state: 'complete', stoppedAt: Date.now(), durationMs: endUs / 1000, bytes: this.store.bytesStored, chunkCount: this.store.chunkCount, patches: this.store.allPatches },
+      'strict',
+    );
+    if (!session) throw new RecorderError(ErrorCode.StorageFailed, 'The recording was deleted from storage while it was being recorded.');
+    const file = await assembleFile(this.db, session, this.config.fileName);
+    const stats = this.stats();
+    this.video?.close();
+    send({
+      type: 'stopped',
+      result: {
+        file,
+        durationUs: endUs,
+        videoCodec: this.config.video?.config.codec ?? null,
+        audioCodec: this.config.audio ? (this.config.audio.codec === 'aac' ? 'mp4a.40.2' : 'opus') : null,
+        mimeType: session.mimeType,
+        width: this.video?.width ?? null,
+        height: this.video?.height ?? null,
+        stats,
+      },
+    });
+  }
+
+  /** A fault: stop what can be stopped, keep what is stored, tell the page. */
+  fail(err: RecorderError): void {
+    if (this.failed) return;
+    this.failed = true;
+    self.clearInterval(this.statsTimer);
+    for (const r of this.readers) void r.cancel().catch(() => {});
+    this.video?.close();
+    void this.output?.cancel().catch(() => {});
+    void updateSession(this.db, this.config.sessionId, { state: err.code === ErrorCode.StorageQuota ? 'interrupted' : 'failed', error: { code: err.code, message: err.message }, bytes: this.store?.bytesStored ?? 0 }).catch(() => {});
+    send({ type: 'error', error: err.toJSON(), fatal: true });
+  }
+
+  cancel(): void {
+    self.clearInterval(this.statsTimer);
+    for (const r of this.readers) void r.cancel().catch(() => {});
+    this.video?.close();
+    void this.output?.cancel().catch(() => {});
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+self.onmessage = (e: MessageEvent<EncodeCommand>) => {
+  const cmd = e.data;
+  const s = session;
+  try {
+    switch (cmd.type) {
+      case 'init':
+        session = new Session(cmd.config);
+        session.init(cmd).catch((err) => session?.fail(toRecorderError(err, ErrorCode.EncoderFailed, 'Setting up the recording failed')));
+        return;
+      case 'video-frame':
+        if (s?.video && !s.clock.stopped) s.video.push(cmd.frame, 0, cmd.captureUs);
+        else cmd.frame.close();
+        return;
+      case 'audio-prior':
+        s?.audio?.setPrior(cmd.offsetUs);
+        return;
+      case 'start':
+        s?.start(cmd.at);
+        return;
+      case 'pause':
+        s?.clock.pause(cmd.at);
+        void s?.setState('paused');
+        return;
+      case 'resume':
+        s?.clock.resume(cmd.at);
+        void s?.setState('recording');
+        return;
+      case 'stop':
+        s?.stop(cmd.at).catch((err) => s.fail(toRecorderError(err, ErrorCode.StorageFailed, 'Finishing the recording failed')));
+        return;
+      case 'cancel':
+        s?.cancel();
+        return;
+      default:
+        assertNever(cmd);
+    }
+  } catch (err) {
+    s?.fail(toRecorderError(err));
+  }
+};

@@ -1,0 +1,83 @@
+/** Messages between the page's Recorder and the encode worker. Imported by both sides. */
+import type { AudioCodecName, VideoCodecName } from '../../src/codecs.js';
+import type { SerializedError } from '../../src/errors.js';
+import type { Format } from '../../src/options.js';
+import type { StoredChunk } from '../../src/store/chunk-store.js';
+import type { RecorderStats } from '../../src/stats.js';
+
+export type EncodeConfig = {
+  sessionId: string;
+  dbName: string;
+  name: string;
+  fileName: string;
+  format: Format;
+  mimeType: string;
+  /** The page's performance.timeOrigin: every time in a command is on the page's clock. */
+  pageTimeOrigin: number;
+  video: null | {
+    codec: VideoCodecName;
+    config: VideoEncoderConfig;
+    keyframeIntervalUs: number;
+    maxQueueFrames: number;
+    frameRate: number;
+  };
+  audio: null | {
+    codec: AudioCodecName;
+    bitrate: number;
+    sampleRate: number;
+    channels: number;
+    /** No native encoder for this codec: use the bundled wasm one (AAC). */
+    wasmEncoder: boolean;
+  };
+  statsIntervalMs: number;
+  /** Fragment / cluster length, s. */
+  fragmentSeconds: number;
+  options: unknown;
+};
+
+/** Worklet → worker: PCM from the capture worklet, `frame` is the context frame of the first sample. */
+export type PcmMessage = { type: 'pcm'; frame: number; channels: Float32Array[] };
+
+export type EncodeCommand =
+  | {
+      type: 'init';
+      config: EncodeConfig;
+      /** Camera frames (MediaStreamTrackProcessor readable), when the page has it. */
+      video?: ReadableStream<VideoFrame>;
+      /** PCM from the capture worklet. */
+      pcm?: MessagePort;
+      /** The same microphone as capture-stamped AudioData, to calibrate the worklet clock. */
+      audioCapture?: ReadableStream<AudioData>;
+      /** Rough capture time of context frame 0 (µs, page clock). */
+      audioPriorUs?: number;
+    }
+  /** Fallback video path: frames the page took from a <video> element, with their capture time. */
+  | { type: 'video-frame'; frame: VideoFrame; captureUs: number }
+  | { type: 'audio-prior'; offsetUs: number }
+  | { type: 'start'; at: number }
+  | { type: 'pause'; at: number }
+  | { type: 'resume'; at: number }
+  | { type: 'stop'; at: number }
+  | { type: 'cancel' };
+
+export type StopResult = {
+  file: File;
+  durationUs: number;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  mimeType: string;
+  width: number | null;
+  height: number | null;
+  stats: RecorderStats;
+};
+
+export type EncodeEvent =
+  | { type: 'ready'; audioClock: RecorderStats['audioClock'] }
+  | { type: 'stats'; stats: RecorderStats }
+  | { type: 'chunk'; chunk: StoredChunk }
+  | { type: 'stopped'; result: StopResult }
+  | { type: 'error'; error: SerializedError; fatal: boolean };
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected message ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,135 @@
+import { EncodedPacket, type EncodedVideoPacketSource } from 'mediabunny';
+import { VideoClockOffset, type SessionClock } from '../../src/clock/session-clock.js';
+
+type Held = { frame: VideoFrame; mediaUs: number };
+
+/**
+ * Places camera frames on the session timeline by capture time and encodes them. One frame is
+ * held back so that its duration is known (the next frame's time, or the stop instant); when the
+ * encoder queue is full, new frames are dropped and the held one simply lasts longer.
+ */
+export class VideoPipeline {
+  readonly offset = new VideoClockOffset();
+  framesIn = 0;
+  framesEncoded = 0;
+  framesDropped = 0;
+  private encoder: VideoEncoder;
+  private held: Held | null = null;
+  /** Newest frame captured before start: it is what the camera showed at time 0. */
+  private preroll: { frame: VideoFrame; captureUs: number } | null = null;
+  private lastKeyUs = -Infinity;
+  private lastCaptureUs = -Infinity;
+  private chain: Promise<void> = Promise.resolve();
+  private failed: ((e: unknown) => void) | null = null;
+  private readonly maxQueue: number;
+  private readonly keyframeIntervalUs: number;
+  width = 0;
+  height = 0;
+
+  constructor(
+    private readonly clock: SessionClock,
+    private readonly source: EncodedVideoPacketSource,
+    config: VideoEncoderConfig,
+    opts: { maxQueueFrames: number; keyframeIntervalUs: number; onError: (e: unknown) => void },
+  ) {
+    this.maxQueue = opts.maxQueueFrames;
+    this.keyframeIntervalUs = opts.keyframeIntervalUs;
+    this.failed = opts.onError;
+    this.width = config.width;
+    this.height = config.height;
+    this.encoder = new VideoEncoder({
+      output: (chunk, meta) => {
+        this.framesEncoded++;
+        const packet = EncodedPacket.fromEncodedChunk(chunk);
+        this.chain = this.chain.then(() => this.source.add(packet, meta)).catch((e) => this.failed?.(e));
+      },
+      error: (e) => this.failed?.(e),
+    });
+    this.encoder.configure(config);
+  }
+
+  get queue(): number {
+    return this.encoder.state === 'configured' ? this.encoder.encodeQueueSize : 0;
+  }
+
+  /** Capture time (page clock, µs) of the newest frame seen. */
+  get newestCaptureUs(): number {
+    return this.lastCaptureUs;
+  }
+
+  /** A frame from the camera; `captureUs` when the caller knows it exactly, else mapped from its timestamp. */
+  push(frame: VideoFrame, arrivalUs: number, captureUs?: number): void {
+    this.framesIn++;
+    if (captureUs === undefined) {
+      this.offset.observe(frame.timestamp, arrivalUs);
+      captureUs = this.offset.toCapture(frame.timestamp);
+    }
+    this.lastCaptureUs = Math.max(this.lastCaptureUs, captureUs);
+    if (!this.clock.started) {
+      this.preroll?.frame.close();
+      this.preroll = { frame, captureUs };
+      return;
+    }
+    const mediaUs = this.clock.toMedia(captureUs);
+    if (mediaUs === null) {
+      frame.close();
+      return;
+    }
+    if (this.preroll) {
+      // The last frame before start is what was on camera at 0.
+      if (!this.held && mediaUs > 0) this.held = { frame: this.preroll.frame, mediaUs: 0 };
+      else this.preroll.frame.close();
+      this.preroll = null;
+    }
+    if (this.held && mediaUs <= this.held.mediaUs) {
+      frame.close();
+      return;
+    }
+    if (this.held && this.queue >= this.maxQueue) {
+      // Encoder behind: drop the new frame; the held one covers its time.
+      this.framesDropped++;
+      frame.close();
+      return;
+    }
+    if (this.held) this.encodeHeld(mediaUs);
+    this.held = { frame, mediaUs };
+  }
+
+  private encodeHeld(untilUs: number): void {
+    const h = this.held as Held;
+    this.held = null;
+    const duration = Math.max(1, Math.round(untilUs - h.mediaUs));
+    const keyFrame = h.mediaUs - this.lastKeyUs >= this.keyframeIntervalUs - duration / 2;
+    if (keyFrame) this.lastKeyUs = h.mediaUs;
+    const out = new VideoFrame(h.frame, { timestamp: Math.round(h.mediaUs), duration });
+    h.frame.close();
+    try {
+      this.encoder.encode(out, { keyFrame });
+    } finally {
+      out.close();
+    }
+  }
+
+  /** Encodes the held frame up to the stop instant and drains the encoder. */
+  async finish(endMediaUs: number): Promise<void> {
+    if (!this.held && this.preroll && endMediaUs > 0) this.held = { frame: this.preroll.frame, mediaUs: 0 };
+    else this.preroll?.frame.close();
+    this.preroll = null;
+    if (this.held) {
+      if (endMediaUs > this.held.mediaUs) this.encodeHeld(endMediaUs);
+      else {
+        this.held.frame.close();
+        this.held = null;
+      }
+    }
+    if (this.encoder.state === 'configured') await this.encoder.flush();
+    await this.chain;
+  }
+
+  close(): void {
+    this.held?.frame.close();
+    this.preroll?.frame.close();
+    this.held = this.preroll = null;
+    if (this.encoder.state !== 'closed') this.encoder.close();
+  }
+}
