@@ -130,16 +130,16 @@ export async function chooseVideoEncoder(
 /** Which video codec families encode at this size and rate. */
 export async function probeVideoCodecs(width: number, height: number, frameRate: number): Promise<VideoCodecName[]> {
   if (typeof VideoEncoder === 'undefined') return [];
-  const out: VideoCodecName[] = [];
   const all: VideoCandidate[] = [{ codec: 'h264', profile: 'baseline' }, { codec: 'vp9' }, { codec: 'vp8' }, { codec: 'av1' }];
-  for (const c of all) {
-    try {
-      const r = await VideoEncoder.isConfigSupported({ codec: codecString(c, width, height, frameRate), width, height, bitrate: 2_000_000, framerate: frameRate });
-      if (r.supported) out.push(c.codec);
-    } catch {
-      /* unsupported */
-    }
-  }
+  const ok = await Promise.all(
+    all.map((c) =>
+      VideoEncoder.isConfigSupported({ codec: codecString(c, width, height, frameRate), width, height, bitrate: 2_000_000, framerate: frameRate }).then(
+        (r) => !!r.supported,
+        () => false,
+      ),
+    ),
+  );
+  const out = all.filter((_, i) => ok[i]).map((c) => c.codec);
   return out;
 }
 

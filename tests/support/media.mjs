@@ -1,0 +1,41 @@
+// Native ffprobe/ffmpeg as the judge of recorded files.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function tempFile(name, bytes) {
+  const dir = mkdtempSync(join(tmpdir(), 'ipr-'));
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** ffprobe's view of a file: format and streams. */
+export function probe(path) {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+/** Packet timestamps of one stream kind ('v' or 'a'): [{ pts, duration }] in seconds. */
+export function packets(path, kind) {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', kind, '-show_entries', 'packet=pts_time,duration_time,flags', '-of', 'json', path], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return JSON.parse(out).packets.map((p) => ({ pts: Number(p.pts_time), duration: Number(p.duration_time) || 0, key: (p.flags ?? '').includes('K') }));
+}
+
+/** End time of a stream: last packet's pts + duration (what a player shows as the end). */
+export function streamEnd(path, kind) {
+  const ps = packets(path, kind);
+  return Math.max(...ps.map((p) => p.pts + p.duration));
+}
+
+/** Decode errors from a full decode, ignoring the null muxer's timestamp complaints. */
+export function decodeErrors(path) {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const lines = (r.stderr ?? '').split('\n').filter((l) => l.trim() && !/non monotonically increasing dts|Application provided invalid/.test(l));
+  if (r.status !== 0) lines.push(`ffmpeg exited with ${r.status}`);
+  return lines;
+}
