@@ -34,6 +34,8 @@ const AVC_LEVELS: readonly [level: number, maxFs: number, maxMbps: number][] = [
   [0x33, 36864, 983040],
   [0x34, 36864, 2073600],
   [0x3c, 139264, 4177920],
+  [0x3d, 139264, 8355840],
+  [0x3e, 139264, 16711680],
 ];
 
 /** The lowest H.264 level that holds this size and rate (a fixed level such as 3.1 is refused at 1080p). */
@@ -41,7 +43,7 @@ export function avcLevel(width: number, height: number, frameRate: number): numb
   const fs = Math.ceil(width / 16) * Math.ceil(height / 16);
   const mbps = fs * frameRate;
   for (const [level, maxFs, maxMbps] of AVC_LEVELS) if (fs <= maxFs && mbps <= maxMbps) return level;
-  return 0x3c;
+  return 0x3e;
 }
 
 // AV1 seq_level_idx (Annex A): max picture size and max display rate (samples/s).
@@ -55,20 +57,31 @@ const AV1_LEVELS: readonly [idx: number, maxPic: number, maxRate: number][] = [
   [12, 8912896, 267386880],
   [13, 8912896, 534773760],
   [14, 8912896, 1069547520],
+  [16, 35651584, 1069547520],
+  [17, 35651584, 2139095040],
+  [18, 35651584, 4278190080],
 ];
 function av1Level(width: number, height: number, frameRate: number): number {
   const pic = width * height;
   for (const [idx, maxPic, maxRate] of AV1_LEVELS) if (pic <= maxPic && pic * frameRate <= maxRate) return idx;
-  return 14;
+  return 18;
 }
+// VP9 levels: max luma sample rate and max luma picture size.
+const VP9_LEVELS: readonly [level: string, maxRate: number, maxPic: number][] = [
+  ['31', 36_864_000, 983_040],
+  ['40', 83_558_400, 2_228_224],
+  ['41', 160_432_128, 2_228_224],
+  ['50', 311_951_360, 8_912_896],
+  ['51', 588_251_136, 8_912_896],
+  ['52', 1_176_502_272, 8_912_896],
+  ['60', 1_176_502_272, 35_651_584],
+  ['61', 2_353_004_544, 35_651_584],
+  ['62', 4_706_009_088, 35_651_584],
+];
 function vp9Level(width: number, height: number, frameRate: number): string {
-  const rate = width * height * frameRate;
-  if (rate <= 36_864_000) return '31';
-  if (rate <= 83_558_400) return '40';
-  if (rate <= 160_432_128) return '41';
-  if (rate <= 311_951_360) return '50';
-  if (rate <= 588_251_136) return '51';
-  return '52';
+  const pic = width * height;
+  for (const [level, maxRate, maxPic] of VP9_LEVELS) if (pic <= maxPic && pic * frameRate <= maxRate) return level;
+  return '62';
 }
 
 /** The WebCodecs codec string for a candidate at a size and rate. */

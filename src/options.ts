@@ -81,7 +81,9 @@ export type ResolvedOptions = {
 };
 
 function fail(path: string, expected: string, got: unknown): never {
-  throw new TypeError(`options.${path} must be ${expected} (got ${JSON.stringify(got) ?? String(got)})`);
+  // Top-level options arrive as '' or '.key'; nested ones as 'video.key'.
+  const name = ['options', ...path.split('.').filter(Boolean)].join('.');
+  throw new TypeError(`${name} must be ${expected} (got ${JSON.stringify(got) ?? String(got)})`);
 }
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -87,7 +87,15 @@ export class SessionClock {
   keepRanges(c0: number, n: number, rate: number): [from: number, to: number][] {
     if (this.startUs === null) return [];
     const period = 1e6 / rate;
-    const idx = (t: number) => Math.min(n, Math.max(0, Math.ceil((t - c0) / period - 1e-9)));
+    const at = (i: number) => c0 + i * period;
+    // First sample whose instant is at or after t. The division can land one off after rounding,
+    // so settle on the same instants keeps() is asked about.
+    const idx = (t: number) => {
+      let i = Math.min(n, Math.max(0, Math.ceil((t - c0) / period)));
+      while (i > 0 && at(i - 1) >= t) i--;
+      while (i < n && at(i) < t) i++;
+      return i;
+    };
     // Cut points inside the block: start, each pause boundary, stop.
     const cuts = [this.startUs, ...this.pauses.flatMap((p) => [p.from, p.to ?? Infinity]), this.stopUs ?? Infinity];
     const ranges: [number, number][] = [];
@@ -95,7 +103,7 @@ export class SessionClock {
     let keeping = this.keeps(c0);
     for (const t of cuts.filter((x) => x > c0 && x < c0 + n * period).sort((a, b) => a - b)) {
       const i = idx(t);
-      const after = this.keeps(c0 + i * period);
+      const after = this.keeps(at(i));
       if (after === keeping) continue;
       if (keeping && i > from) ranges.push([from, i]);
       from = i;
