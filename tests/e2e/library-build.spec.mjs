@@ -2,20 +2,18 @@
 // whose worker and worklet load from beside it, without the dev server or cross-origin isolation.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { launch } from '../support/browser.mjs';
 import { decodeErrors, probe, tempFile } from '../support/media.mjs';
+import { serveStatic } from '../support/static-server.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 let site;
 let server;
 let env;
-/** Paths the static host served. */
-const served = [];
 
 before(async () => {
   execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--mode', 'lib', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
@@ -31,32 +29,19 @@ before(async () => {
   window.ready = true;
 </script>`,
   );
-  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
-  server = createServer((req, res) => {
-    served.push(req.url);
-    let path = normalize(join(site, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-    if (path.endsWith('/')) path = join(path, 'index.html');
-    try {
-      const body = readFileSync(path);
-      res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  server = await serveStatic(site);
   env = await launch();
 });
 after(async () => {
   await env?.close();
-  server?.close();
+  await server?.close();
 });
 
 test('dist/lib/inpage-recorder.js records from a plain static page', async () => {
   const page = await env.context.newPage();
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.goto(`${server.url}/`);
   await page.waitForFunction(() => window.ready === true);
   const r = await page.evaluate(async () => {
     const el = document.querySelector('inpage-recorder');
@@ -78,7 +63,8 @@ test('dist/lib/inpage-recorder.js records from a plain static page', async () =>
   assert.deepEqual(meta.streams.map((s) => s.codec_name).sort(), ['opus', 'vp9']);
   assert.ok(Number(meta.format.duration) > 1.8);
   assert.deepEqual(decodeErrors(path), []);
-  const origin = `http://127.0.0.1:${server.address().port}/`;
+  const origin = `${server.url}/`;
+  const served = server.served;
   assert.deepEqual(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:')), [], 'no request leaves the origin');
   assert.ok(served.some((u) => /^\/vendor\/inpage-recorder\/assets\/encode-worker-.*\.js$/.test(u)), `worker loaded from beside the module: ${served}`);
   assert.ok(served.some((u) => /^\/vendor\/inpage-recorder\/assets\/capture-worklet-.*\.js$/.test(u)), `worklet loaded from beside the module: ${served}`);

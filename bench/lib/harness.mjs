@@ -1,0 +1,105 @@
+// Shared pieces of the benchmarks: the built library on a static server, Chromium with a y4m
+// "camera", CDP memory/CPU sampling, and tables.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CHROME_FLAGS } from '../../tests/support/browser.mjs';
+import { serveStatic } from '../../tests/support/static-server.mjs';
+import { requireTools } from '../../tests/support/tools.mjs';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+export const outDir = join(root, 'bench/out');
+mkdirSync(outDir, { recursive: true });
+
+export function buildLib() {
+  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--mode', 'lib', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
+}
+
+/** A looping test pattern with motion, as a y4m file Chromium's fake camera plays. */
+export function y4m(width, height, fps, seconds = 2) {
+  const path = join(outDir, `testsrc-${width}x${height}-${fps}.y4m`);
+  if (!existsSync(path) || statSync(path).size < width * height) {
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`, '-t', String(seconds), '-pix_fmt', 'yuv420p', path]);
+  }
+  return path;
+}
+
+/** Chromium with the y4m camera (or the default fake one) and the bench page open. */
+export async function openBench({ camera } = {}) {
+  const tools = requireTools();
+  const server = await serveStatic(root);
+  const flags = camera ? [`--use-file-for-fake-video-capture=${camera}`] : [];
+  const browser = await chromium.launch({ executablePath: tools.chrome, args: [...CHROME_FLAGS, ...flags, '--enable-precise-memory-info', '--js-flags=--expose-gc'] });
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('[page]', e.message));
+  await page.goto(`${server.url}/bench/pages/bench.html`);
+  await page.waitForFunction(() => window.benchReady === true);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const browserCdp = await browser.newBrowserCDPSession();
+  return {
+    browser,
+    page,
+    cdp,
+    browserCdp,
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+function rssKb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Page JS heap (main thread), renderer RSS, whole-browser RSS (MB) and CPU seconds per process type. */
+export async function sample({ cdp, browserCdp }) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+  const { processInfo } = await browserCdp.send('SystemInfo.getProcessInfo');
+  let rendererKb = 0;
+  let totalKb = 0;
+  let cpu = 0;
+  for (const p of processInfo) {
+    const kb = rssKb(p.id);
+    totalKb += kb;
+    if (p.type === 'renderer') rendererKb += kb;
+    cpu += p.cpuTime;
+  }
+  return { t: Date.now(), jsHeapMB: m.JSHeapUsedSize / 2 ** 20, rendererMB: rendererKb / 1024, totalMB: totalKb / 1024, cpuS: cpu };
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+
+/** Least-squares slope of y over x. */
+export function slope(xs, ys) {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return den ? num / den : 0;
+}
+
+export function table(headers, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
