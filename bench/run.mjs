@@ -66,7 +66,7 @@ async function memory() {
       }
       const stop = await b.page.evaluate(() => benchStop());
       const file = await saveFile(b, `memory-${name}.${stop.type.includes('mp4') ? 'mp4' : 'webm'}`);
-      const late = samples.filter((s) => s.t >= 60);
+      const late = samples.filter((s) => s.t >= (quick ? 20 : 60));
       const growth = (key) => (late.length > 1 ? late[late.length - 1][key] - late[0][key] : NaN);
       const perMin = (key) => (late.length > 1 ? slope(late.map((s) => s.t / 60), late.map((s) => s[key])) : NaN);
       const cpuPerMin = ((samples[samples.length - 1].cpuS - before.cpuS) / seconds) * 60;

@@ -26,6 +26,8 @@ export type Recording = {
   /** Whether audio timing was calibrated to capture timestamps or estimated. */
   audioClock: RecorderStats['audioClock'];
   stats: RecorderStats;
+  /** Milliseconds from stop() reaching the worker to each step of finishing the file. */
+  stopTimings: Record<string, number>;
 };
 
 export type RecorderEventMap = {
@@ -53,6 +55,7 @@ export class Recorder extends EventTarget {
   private audio: AudioCapture | null = null;
   private videoFallback: VideoElementSource | null = null;
   private clones: MediaStreamTrack[] = [];
+  private pumps: (() => void)[] = [];
   private stopPromise: Promise<Recording> | null = null;
   private settle: Settled | null = null;
   private endedHandler = () => this.onTrackEnded();
@@ -264,13 +267,35 @@ export class Recorder extends EventTarget {
       if (MSTP && (aTrack.getSettings().sampleRate ?? audio.sampleRate) === audio.sampleRate) {
         const clone = aTrack.clone();
         this.clones.push(clone);
-        init.audioCapture = new MSTP({ track: clone, maxBufferSize: 50 }).readable as ReadableStream<AudioData>;
-        transfer.push(init.audioCapture as unknown as Transferable);
+        const ch = new MessageChannel();
+        this.pumpAudioData(new MSTP({ track: clone, maxBufferSize: 20 }).readable as ReadableStream<AudioData>, ch.port1);
+        init.audioCapture = ch.port2;
+        transfer.push(ch.port2);
       }
     }
     worker.postMessage(init, transfer);
     for (const t of [vTrack, aTrack]) t?.addEventListener('ended', this.endedHandler);
     await ready;
+  }
+
+  /** Posts capture-stamped AudioData to the worker as it comes (see EncodeCommand.audioCapture). */
+  private pumpAudioData(readable: ReadableStream<AudioData>, port: MessagePort): void {
+    const reader = readable.getReader();
+    this.pumps.push(() => {
+      void reader.cancel().catch(() => {});
+      port.close();
+    });
+    void (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          port.postMessage(value, [value as unknown as Transferable]);
+        }
+      } catch {
+        /* cancelled at teardown */
+      }
+    })();
   }
 
   private send(cmd: EncodeCommand, transfer: Transferable[] = []): void {
@@ -343,6 +368,7 @@ export class Recorder extends EventTarget {
       height: r.height,
       audioClock: this.audioClock,
       stats: r.stats,
+      stopTimings: r.timings,
     };
     this._stats = r.stats;
     this._recording = rec;
@@ -387,6 +413,8 @@ export class Recorder extends EventTarget {
     this.audio = null;
     this.videoFallback?.close();
     this.videoFallback = null;
+    for (const stopPump of this.pumps) stopPump();
+    this.pumps = [];
     for (const t of this.clones) t.stop();
     this.clones = [];
     for (const t of this._stream?.getTracks() ?? []) t.removeEventListener('ended', this.endedHandler);

@@ -13,7 +13,7 @@ export const adapters = {
       stats: () => rec.stats,
       stop: async () => {
         const r = await rec.stop();
-        return { file: r.file, stats: r.stats };
+        return { file: r.file, stats: { ...r.stats, stopTimings: r.stopTimings } };
       },
     };
   },

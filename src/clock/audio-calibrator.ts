@@ -64,24 +64,28 @@ export class AudioCalibrator {
     const x = ref.data;
     let xx = 0;
     for (let i = 0; i < WINDOW; i++) xx += (x[i] as number) ** 2;
+    // Copy the searched span out of the ring once, then slide: energy is a running sum.
+    const span = hi - lo + WINDOW;
+    const y = new Float32Array(span);
+    for (let i = 0; i < span; i++) y[i] = this.ring[(lo + i) % this.ringLen] as number;
+    let yy = 0;
+    for (let i = 0; i < WINDOW; i++) yy += (y[i] as number) ** 2;
     let best = -Infinity;
     let bestLag = lo;
     let second = -Infinity;
     const scores = new Float32Array(hi - lo + 1);
-    for (let lag = lo; lag <= hi; lag++) {
+    for (let k = 0; k <= hi - lo; k++) {
       let xy = 0;
-      let yy = 0;
-      for (let i = 0; i < WINDOW; i++) {
-        const y = this.ring[(lag + i) % this.ringLen] as number;
-        xy += (x[i] as number) * y;
-        yy += y * y;
-      }
-      const s = yy > 0 ? xy / Math.sqrt(xx * yy) : 0;
-      scores[lag - lo] = s;
+      for (let i = 0; i < WINDOW; i++) xy += (x[i] as number) * (y[k + i] as number);
+      const s = yy > 1e-12 ? xy / Math.sqrt(xx * yy) : 0;
+      scores[k] = s;
       if (s > best) {
         best = s;
-        bestLag = lag;
+        bestLag = lo + k;
       }
+      const out = y[k] as number;
+      const inn = (y[k + WINDOW] ?? 0) as number;
+      yy = Math.max(0, yy - out * out + inn * inn);
     }
     // The runner-up away from the peak's own neighbourhood tells whether the match is unique.
     for (let lag = lo; lag <= hi; lag++) if (Math.abs(lag - bestLag) > 24) second = Math.max(second, scores[lag - lo] as number);

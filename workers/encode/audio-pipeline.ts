@@ -32,6 +32,13 @@ export class AudioPipeline {
   /** Latest placement error (µs): positive means audio is placed later than it was captured. */
   errorUs = 0;
   private newestCaptureUs = -Infinity;
+  /** End of the worklet stream received so far, in context frames. */
+  private workletEnd = -1;
+  /** Context frame after the last one placed. */
+  private placedEnd = -Infinity;
+  private finished = false;
+  /** The last ~0.5 s of capture-stamped audio, all channels: the tail at stop comes from here. */
+  private recent: { us: number; channels: Float32Array[] }[] = [];
   private readonly period: number;
   private lastLockAt = 0;
 
@@ -50,8 +57,16 @@ export class AudioPipeline {
     return this.pending.length;
   }
   /** Capture time of the newest sample received (page clock, µs). */
+  /** Newest capture time received through the worklet and through capture-stamped AudioData (µs). */
+  get newest(): { worklet: number; captured: number } {
+    const last = this.recent[this.recent.length - 1];
+    return { worklet: this.newestCaptureUs, captured: last ? last.us + (last.channels[0]?.length ?? 0) * this.period : -Infinity };
+  }
+
   get newestCapture(): number {
-    return this.newestCaptureUs;
+    if (!this.calibrated) return this.newestCaptureUs;
+    const last = this.recent[this.recent.length - 1];
+    return Math.max(this.newestCaptureUs, last ? last.us + (last.channels[0]?.length ?? 0) * this.period : -Infinity);
   }
 
   setPrior(offsetUs: number): void {
@@ -66,9 +81,14 @@ export class AudioPipeline {
   }
 
   addCaptured(data: AudioData): void {
-    const mono = new Float32Array(data.numberOfFrames);
-    data.copyTo(mono, { planeIndex: 0, format: 'f32-planar' });
-    this.calibrator.addCaptured(data.timestamp, mono);
+    const channels = Array.from({ length: this.channels }, (_, ch) => {
+      const plane = new Float32Array(data.numberOfFrames);
+      data.copyTo(plane, { planeIndex: Math.min(ch, data.numberOfChannels - 1), format: 'f32-planar' });
+      return plane;
+    });
+    this.calibrator.addCaptured(data.timestamp, channels[0] as Float32Array);
+    this.recent.push({ us: data.timestamp, channels });
+    while (this.recent.length > 1 && (this.recent[0] as { us: number }).us < data.timestamp - 500_000) this.recent.shift();
     const now = performance.now();
     // Until locked try often; afterwards re-check now and then with a narrow search (cheap).
     if (!this.calibrated ? now - this.lastLockAt > 100 : now - this.lastLockAt > 5000) {
@@ -89,6 +109,7 @@ export class AudioPipeline {
   /** A block from the worklet. Held until the clock is anchored, then placed. */
   addPcm(block: Block): void {
     this.calibrator.addWorklet(block.frame, block.channels[0] as Float32Array);
+    this.workletEnd = Math.max(this.workletEnd, block.frame + (block.channels[0]?.length ?? 0));
     if (this.anchorUs === null || !(this.calibrated || this.estimated)) {
       this.pending.push(block);
       // Keep at most ~3 s while waiting for calibration.
@@ -109,8 +130,16 @@ export class AudioPipeline {
   }
 
   private place(block: Block): void {
+    if (this.finished) return;
+    // Frames already placed (the stop tail taken from capture-stamped audio) are not placed twice.
+    if (block.frame < this.placedEnd) {
+      const skip = this.placedEnd - block.frame;
+      if (skip >= (block.channels[0]?.length ?? 0)) return;
+      block = { frame: this.placedEnd, channels: block.channels.map((c) => c.subarray(skip)) };
+    }
     const n = block.channels[0]?.length ?? 0;
     if (!n || this.anchorUs === null) return;
+    this.placedEnd = block.frame + n;
     const c0 = this.anchorUs + block.frame * this.period;
     this.newestCaptureUs = Math.max(this.newestCaptureUs, c0 + n * this.period);
     if (!this.clock.started) return;
@@ -165,6 +194,23 @@ export class AudioPipeline {
       .finally(() => sample.close());
   }
 
+  /**
+   * The worklet delivers samples tens of ms after capture; capture-stamped AudioData arrives within
+   * a few. At stop, the samples the worklet has not delivered yet are taken from the latter (the
+   * same samples, mapped to context frames through the calibration), so stop need not wait.
+   */
+  private fillTail(): void {
+    if (!this.calibrated || this.anchorUs === null || this.workletEnd < 0) return;
+    for (const c of this.recent) {
+      const n = c.channels[0]?.length ?? 0;
+      const frame = Math.round((c.us - this.anchorUs) / this.period);
+      if (frame + n <= this.workletEnd) continue;
+      const skip = Math.max(0, this.workletEnd - frame);
+      this.place({ frame: frame + skip, channels: c.channels.map((x) => x.subarray(skip)) });
+      this.workletEnd = frame + n;
+    }
+  }
+
   /** Media time emitted so far, µs. */
   get emittedUs(): number {
     return this.emitted * this.period;
@@ -172,8 +218,10 @@ export class AudioPipeline {
 
   /** Pads with silence to exactly `endMediaUs` (or cuts the excess), then waits for the encoder. */
   async finish(endMediaUs: number): Promise<void> {
+    this.fillTail();
     const missing = Math.round((endMediaUs - this.emittedUs) / this.period);
     if (missing > 0) this.emit(Array.from({ length: this.channels }, () => new Float32Array(missing)));
+    this.finished = true;
     await this.chain;
     this.source.close();
   }

@@ -12,8 +12,8 @@ import { VideoPipeline } from './video-pipeline.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-/** How long stop() waits for audio captured up to the stop instant to arrive through the worklet. */
-const STOP_AUDIO_WAIT_MS = 400;
+/** Longest stop() waits for audio captured up to the stop instant to arrive. */
+const STOP_WAIT_MS = 300;
 /** Without capture timestamps to calibrate against, audio is placed by the estimate after this. */
 const CALIBRATION_TIMEOUT_MS = 1500;
 
@@ -34,6 +34,7 @@ class Session {
   private failed = false;
   private stopping: Promise<void> | null = null;
   private readers: ReadableStreamDefaultReader<unknown>[] = [];
+  private ports: MessagePort[] = [];
   /** Page clock now, µs. */
   private readonly pageNow: () => number;
 
@@ -74,7 +75,7 @@ class Session {
       if (cmd.pcm) {
         cmd.pcm.onmessage = (e: MessageEvent<PcmMessage>) => this.audio?.addPcm(e.data);
       }
-      if (cmd.audioCapture) void this.readAudioCapture(cmd.audioCapture);
+      if (cmd.audioCapture) this.listenAudioCapture(cmd.audioCapture);
       else this.audio.useEstimate();
     }
     await this.db.put('sessions', {
@@ -125,22 +126,23 @@ class Session {
     }
   }
 
-  private async readAudioCapture(stream: ReadableStream<AudioData>): Promise<void> {
-    const reader = stream.getReader();
-    this.readers.push(reader as ReadableStreamDefaultReader<unknown>);
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        try {
-          this.audio?.addCaptured(value);
-        } finally {
-          value.close();
-        }
+  /** Stops reading the capture streams. */
+  private release(): void {
+    for (const r of this.readers) void r.cancel().catch(() => {});
+    for (const p of this.ports) p.close();
+    this.readers = [];
+    this.ports = [];
+  }
+
+  private listenAudioCapture(port: MessagePort): void {
+    port.onmessage = (e: MessageEvent<AudioData>) => {
+      try {
+        if (!this.clock.stopped) this.audio?.addCaptured(e.data);
+      } finally {
+        e.data.close();
       }
-    } catch {
-      /* calibration input only: recording goes on with the last calibration */
-    }
+    };
+    this.ports.push(port);
   }
 
   start(at: number): void {
@@ -183,27 +185,41 @@ class Session {
   }
 
   private async doStop(at: number): Promise<void> {
+    const t0 = performance.now();
+    const timings: Record<string, number> = {};
+    const mark = (name: string) => (timings[name] = Math.round((performance.now() - t0) * 10) / 10);
     this.clock.stop(at);
     const stopUs = this.clock.stopTime as number;
     const endUs = this.clock.duration as number;
-    // Audio reaches the worklet tens of ms after capture: wait until the stop instant has arrived.
-    if (this.audio) {
-      const until = performance.now() + STOP_AUDIO_WAIT_MS;
-      while (this.audio.newestCapture < stopUs && performance.now() < until && !this.failed) await sleep(5);
+    // Wait until what was captured up to the stop instant has arrived: audio (the capture-stamped
+    // stream is a few ms behind) and the last video frame (the held frame then lasts to the stop).
+    const until = performance.now() + STOP_WAIT_MS;
+    const frameUs = this.config.video ? 1e6 / this.config.video.frameRate : 0;
+    const videoUntil = performance.now() + Math.min(STOP_WAIT_MS, (frameUs * 1.5) / 1000 + 20);
+    for (;;) {
+      const audioDone = !this.audio || this.audio.newestCapture >= stopUs || performance.now() >= until;
+      const videoDone = !this.video || this.video.newestCaptureUs + frameUs >= stopUs || performance.now() >= videoUntil;
+      if ((audioDone && videoDone) || this.failed) break;
+      await sleep(2);
     }
+    mark('captureArrived');
     self.clearInterval(this.statsTimer);
-    for (const r of this.readers) void r.cancel().catch(() => {});
+    this.release();
     await Promise.all([this.video?.finish(endUs), this.audio?.finish(endUs)]);
+    mark('encodersFlushed');
     if (this.failed) return;
     await this.output.finalize();
+    mark('finalized');
     const session = await updateSession(
       this.db,
       this.config.sessionId,
       { state: 'complete', stoppedAt: Date.now(), durationMs: endUs / 1000, bytes: this.store.bytesStored, chunkCount: this.store.chunkCount, patches: this.store.allPatches },
       'strict',
     );
+    mark('committed');
     if (!session) throw new RecorderError(ErrorCode.StorageFailed, 'The recording was deleted from storage while it was being recorded.');
     const file = await assembleFile(this.db, session, this.config.fileName);
+    mark('assembled');
     const stats = this.stats();
     this.video?.close();
     send({
@@ -217,6 +233,7 @@ class Session {
         width: this.video?.width ?? null,
         height: this.video?.height ?? null,
         stats,
+        timings,
       },
     });
   }
@@ -226,7 +243,7 @@ class Session {
     if (this.failed) return;
     this.failed = true;
     self.clearInterval(this.statsTimer);
-    for (const r of this.readers) void r.cancel().catch(() => {});
+    this.release();
     this.video?.close();
     void this.output?.cancel().catch(() => {});
     void updateSession(this.db, this.config.sessionId, { state: err.code === ErrorCode.StorageQuota ? 'interrupted' : 'failed', error: { code: err.code, message: err.message }, bytes: this.store?.bytesStored ?? 0 }).catch(() => {});
@@ -235,7 +252,7 @@ class Session {
 
   cancel(): void {
     self.clearInterval(this.statsTimer);
-    for (const r of this.readers) void r.cancel().catch(() => {});
+    this.release();
     this.video?.close();
     void this.output?.cancel().catch(() => {});
   }

@@ -46,8 +46,12 @@ export type EncodeCommand =
       video?: ReadableStream<VideoFrame>;
       /** PCM from the capture worklet. */
       pcm?: MessagePort;
-      /** The same microphone as capture-stamped AudioData, to calibrate the worklet clock. */
-      audioCapture?: ReadableStream<AudioData>;
+      /**
+       * The same microphone as capture-stamped AudioData (posted one by one: a transferred
+       * ReadableStream of audio ran ~250 ms behind here, posted AudioData 1–2 ms), to calibrate the
+       * worklet clock and to take the last samples from at stop.
+       */
+      audioCapture?: MessagePort;
       /** Rough capture time of context frame 0 (µs, page clock). */
       audioPriorUs?: number;
     }
@@ -69,6 +73,8 @@ export type StopResult = {
   width: number | null;
   height: number | null;
   stats: RecorderStats;
+  /** Milliseconds from the stop command to each step of finishing (where stop latency goes). */
+  timings: Record<string, number>;
 };
 
 export type EncodeEvent =
