@@ -12,6 +12,7 @@ export const ErrorCode = {
   StorageQuota: 'storage-quota',
   Unsupported: 'unsupported',
   Aborted: 'aborted',
+  NotFound: 'not-found',
   Internal: 'internal',
 } as const;
 

@@ -9,6 +9,9 @@ export type { RecorderStats } from './stats.js';
 export type { ProbeResult } from './probe.js';
 export type { VideoCodecName, AudioCodecName } from './codecs.js';
 export type { StoredChunk } from './store/chunk-store.js';
+export { RecordingsLibrary } from './store/recordings-library.js';
+export type { RecordingInfo, StorageInfo } from './store/recordings-library.js';
+export type { RecoveryReport, Gap } from './store/recovery.js';
 export { InpageRecorderElement } from './element/inpage-recorder.js';
 export { defineInpageRecorder };
 

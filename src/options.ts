@@ -66,6 +66,8 @@ export type RecorderOptions = {
   name?: string;
   /** Milliseconds between `stats` events. */
   statsInterval?: number;
+  /** Warn (`storagewarning` event) when free storage holds fewer minutes than this. */
+  storageWarningMinutes?: number;
 };
 
 export type ResolvedVideo = Required<Pick<VideoOptions, 'frameRate' | 'quality' | 'keyframeInterval' | 'maxQueueSeconds'>> &
@@ -78,6 +80,7 @@ export type ResolvedOptions = {
   audio: ResolvedAudio | false;
   name?: string;
   statsInterval: number;
+  storageWarningMinutes: number;
 };
 
 function fail(path: string, expected: string, got: unknown): never {
@@ -121,7 +124,7 @@ function known(o: Record<string, unknown>, path: string, keys: readonly string[]
 /** Validates caller options and fills defaults. Throws a TypeError naming the offending option. */
 export function resolveOptions(input: unknown = {}): ResolvedOptions {
   if (!isObj(input)) fail('', 'an object', input);
-  known(input, 'options', ['format', 'video', 'audio', 'name', 'statsInterval']);
+  known(input, 'options', ['format', 'video', 'audio', 'name', 'statsInterval', 'storageWarningMinutes']);
   const format = oneOf(input, '', 'format', Formats) ?? 'mp4';
   const statsInterval = num(input, '', 'statsInterval', 50, 60_000) ?? 1000;
   const name = str(input, '', 'name');
@@ -168,7 +171,8 @@ export function resolveOptions(input: unknown = {}): ResolvedOptions {
     };
   }
   if (!video && !audio) throw new TypeError('options.video and options.audio cannot both be false');
-  return { format, video, audio, name, statsInterval };
+  const storageWarningMinutes = num(input, '', 'storageWarningMinutes', 0, 10_000) ?? 5;
+  return { format, video, audio, name, statsInterval, storageWarningMinutes };
 }
 
 /** The preset a frame size belongs to, by its shorter side. */

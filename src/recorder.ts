@@ -8,6 +8,8 @@ import { probe, type ProbeResult } from './probe.js';
 import { emptyStats, type RecorderStats } from './stats.js';
 import { DB_NAME } from './store/schema.js';
 import type { StoredChunk } from './store/chunk-store.js';
+import { RecordingsLibrary, sessionLockName } from './store/recordings-library.js';
+import type { RecoveryReport } from './store/recovery.js';
 import type { EncodeCommand, EncodeConfig, EncodeEvent, StopResult } from '../workers/encode/protocol.js';
 
 export type RecorderState = 'idle' | 'starting' | 'recording' | 'paused' | 'stopping' | 'stopped' | 'failed';
@@ -37,6 +39,8 @@ export type RecorderEventMap = {
   chunk: CustomEvent<StoredChunk>;
   level: CustomEvent<AudioLevel>;
   stop: CustomEvent<Recording>;
+  /** Storage holds less than `storageWarningMinutes` more of recording at the current bitrate. */
+  storagewarning: CustomEvent<{ minutesLeft: number; usage: number; quota: number }>;
 };
 
 type Settled = { resolve: (r: Recording) => void; reject: (e: RecorderError) => void };
@@ -56,6 +60,13 @@ export class Recorder extends EventTarget {
   private videoFallback: VideoElementSource | null = null;
   private clones: MediaStreamTrack[] = [];
   private pumps: (() => void)[] = [];
+  private releaseLock: (() => void) | null = null;
+  private storageTimer = 0;
+  private warnedStorage = false;
+  private readonly onPageHide = () => {
+    // The tab is going: finish the file if there is time; if not, it is recovered on the next visit.
+    if (this._state === 'recording' || this._state === 'paused') void this.stop().catch(() => {});
+  };
   private stopPromise: Promise<Recording> | null = null;
   private settle: Settled | null = null;
   private endedHandler = () => this.onTrackEnded();
@@ -148,6 +159,7 @@ export class Recorder extends EventTarget {
     if (stream !== undefined) checkStream(stream, this.options);
     this.setState('starting');
     this.stopPromise = null;
+    this.warnedStorage = false;
     this._stats = emptyStats();
     try {
       const media = await this.open(stream);
@@ -205,6 +217,8 @@ export class Recorder extends EventTarget {
     this.codec = { video: video?.config.codec ?? null, audio: audio ? (audio.codec === 'aac' ? 'mp4a.40.2' : 'opus') : null };
 
     this.sessionId = crypto.randomUUID();
+    await this.holdLock(sessionLockName(this.sessionId));
+    void this.requestPersistence();
     const started = new Date();
     this.sessionName = o.name ?? `Recording ${started.toLocaleString()}`;
     const ext = o.format;
@@ -274,6 +288,8 @@ export class Recorder extends EventTarget {
       }
     }
     worker.postMessage(init, transfer);
+    globalThis.addEventListener?.('pagehide', this.onPageHide);
+    this.storageTimer = setInterval(() => void this.watchStorage(), 10_000) as unknown as number;
     for (const t of [vTrack, aTrack]) t?.addEventListener('ended', this.endedHandler);
     await ready;
   }
@@ -298,6 +314,39 @@ export class Recorder extends EventTarget {
     })();
   }
 
+  /**
+   * Holds the recording's Web Lock until teardown: other tabs see the lock held and never offer a
+   * live recording for recovery; if this tab dies, the lock frees itself.
+   */
+  private async holdLock(name: string): Promise<void> {
+    if (!navigator.locks) return;
+    await new Promise<void>((granted) => {
+      void navigator.locks.request(name, { mode: 'exclusive' }, () => {
+        granted();
+        return new Promise<void>((release) => (this.releaseLock = release));
+      });
+    });
+  }
+
+  /** Asks once per page for persistent storage (so the browser does not evict recordings under pressure). */
+  private async requestPersistence(): Promise<void> {
+    if (Recorder.persistence !== null) return;
+    Recorder.persistence = false;
+    try {
+      Recorder.persistence = (await navigator.storage?.persisted?.()) || ((await navigator.storage?.persist?.()) ?? false);
+    } catch {
+      Recorder.persistence = false;
+    }
+  }
+
+  /** Whether the browser granted persistent storage (null until the first recording asked). */
+  static persistence: boolean | null = null;
+
+  /** Rebuilds recordings interrupted by a crash or a closed tab; see RecordingsLibrary.recover(). */
+  static recover(): Promise<RecoveryReport[]> {
+    return new RecordingsLibrary().recover();
+  }
+
   private send(cmd: EncodeCommand, transfer: Transferable[] = []): void {
     this.worker?.postMessage(cmd, transfer);
   }
@@ -307,8 +356,8 @@ export class Recorder extends EventTarget {
       case 'ready':
         return;
       case 'stats':
-        this._stats = ev.stats;
-        this.emit('stats', ev.stats);
+        this._stats = { ...ev.stats, storageMinutesLeft: this._stats.storageMinutesLeft };
+        this.emit('stats', this._stats);
         return;
       case 'chunk':
         this.emit('chunk', ev.chunk);
@@ -318,9 +367,28 @@ export class Recorder extends EventTarget {
         return;
       case 'error': {
         const err = RecorderError.fromJSON(ev.error);
-        if (this._state !== 'starting') this.failWith(err);
+        if (this._state === 'starting') return;
+        if (ev.salvaged) {
+          // Stopped by a fault, but what was stored is a playable file: report both.
+          this.emit('error', err);
+          this.finish(ev.salvaged);
+        } else this.failWith(err);
         return;
       }
+    }
+  }
+
+  /** Estimates the minutes of recording left in storage at the current bitrate; warns once when low. */
+  private async watchStorage(): Promise<void> {
+    const est = await navigator.storage?.estimate?.().catch(() => null);
+    const s = this._stats;
+    if (!est?.quota || est.usage === undefined || s.durationMs < 5000 || !s.bytesStored) return;
+    const bytesPerMinute = (s.bytesStored / s.durationMs) * 60_000;
+    const minutes = Math.max(0, (est.quota - est.usage) / bytesPerMinute);
+    this._stats = { ...this._stats, storageMinutesLeft: minutes };
+    if (minutes < this.options.storageWarningMinutes && !this.warnedStorage) {
+      this.warnedStorage = true;
+      this.emit('storagewarning', { minutesLeft: minutes, usage: est.usage, quota: est.quota });
     }
   }
 
@@ -413,6 +481,10 @@ export class Recorder extends EventTarget {
     this.audio = null;
     this.videoFallback?.close();
     this.videoFallback = null;
+    this.releaseLock?.();
+    this.releaseLock = null;
+    clearInterval(this.storageTimer);
+    globalThis.removeEventListener?.('pagehide', this.onPageHide);
     for (const stopPump of this.pumps) stopPump();
     this.pumps = [];
     for (const t of this.clones) t.stop();

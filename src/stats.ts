@@ -25,6 +25,10 @@ export type RecorderStats = {
   /** Bytes produced but not yet committed to IndexedDB: what a crash right now would lose. */
   bytesPending: number;
   chunksStored: number;
+  /** Duration of the last strict-durability checkpoint of the session record, ms. */
+  checkpointMs: number;
+  /** Minutes of recording the free storage holds at the current bitrate (null until known). */
+  storageMinutesLeft: number | null;
 };
 
 export const emptyStats = (): RecorderStats => ({
@@ -43,4 +47,6 @@ export const emptyStats = (): RecorderStats => ({
   bytesStored: 0,
   bytesPending: 0,
   chunksStored: 0,
+  checkpointMs: 0,
+  storageMinutesLeft: null,
 });

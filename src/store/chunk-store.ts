@@ -23,21 +23,28 @@ export const chunkRange = (sessionId: string) => IDBKeyRange.bound([sessionId, 0
 export type StoredChunk = { seq: number; offset: number; size: number; startUs?: number };
 
 /**
- * Receives the muxer's writes and persists them: bytes appended at the end become one chunk record
- * each (a fragment or cluster), writes into already-stored bytes become patches on the session
- * record. Nothing is kept in memory after its transaction commits.
+ * Receives the muxer's writes and persists them one fragment (fMP4 moof+mdat, or WebM cluster) per
+ * record. Bytes of the fragment being written are held until the muxer reports the fragment
+ * complete (its end offset), so every record holds whole boxes / elements; writes into bytes
+ * already stored (container headers rewritten at finalize) become patches on the session record.
+ * Nothing stays in memory after its transaction commits.
  */
 export class ChunkStore {
   readonly sessionId: string;
   private readonly db: RecorderDatabase;
   private seq = 0;
-  /** Bytes handed to IndexedDB (committed or in flight). */
-  private end = 0;
-  private committedBytes = 0;
-  private pendingBytes = 0;
-  private readonly patches: Patch[] = [];
+  /** File offset of the first pending byte (everything before is in IndexedDB or in flight). */
+  private pendingStart = 0;
+  private pending = new Uint8Array(1 << 20);
+  private pendingLen = 0;
+  /** Fragment ends the muxer reported, with the media time each fragment starts at. */
+  private boundaries: { end: number; startUs?: number }[] = [];
   private nextStartUs: number | undefined;
+  private committedBytes = 0;
+  private inFlightBytes = 0;
+  private readonly patches: Patch[] = [];
   private failure: unknown = null;
+  private queue: Promise<void> = Promise.resolve();
   onChunk: ((c: StoredChunk) => void) | null = null;
   onError: ((e: unknown) => void) | null = null;
 
@@ -49,77 +56,128 @@ export class ChunkStore {
   get bytesStored(): number {
     return this.committedBytes;
   }
-  /** Bytes the muxer produced that are not yet committed to IndexedDB. */
+  /** Bytes the muxer produced that are not yet committed to IndexedDB (held or in flight). */
   get bytesPending(): number {
-    return this.pendingBytes;
+    return this.pendingLen + this.inFlightBytes;
   }
   get chunkCount(): number {
     return this.seq;
   }
+  private get end(): number {
+    return this.pendingStart + this.pendingLen;
+  }
 
-  /** The media time of the fragment the muxer is about to write (from its fragment callbacks). */
-  markFragment(startUs: number): void {
+  /** The muxer started a fragment at this media time (µs). */
+  markFragmentStart(startUs: number): void {
     this.nextStartUs = startUs;
+  }
+
+  /**
+   * The muxer finished a fragment whose bytes end at file offset `end`. With `awaitPatch`, the
+   * fragment is stored only after the next write, which carries the fragment's own size field
+   * (a WebM cluster's size is written back after its blocks), so the record is whole.
+   */
+  markFragmentEnd(end: number, awaitPatch = false): void {
+    this.boundaries.push({ end, startUs: this.nextStartUs });
+    this.nextStartUs = undefined;
+    if (!awaitPatch) this.flushComplete();
   }
 
   /** A WritableStream for Mediabunny's StreamTarget; backpressure is the IndexedDB commit. */
   writable(): WritableStream<{ type: 'write'; data: Uint8Array; position: number }> {
     return new WritableStream(
       {
-        write: (chunk) => this.write(chunk.data, chunk.position),
+        write: (chunk) => {
+          if (this.failure) throw this.failure;
+          this.accept(chunk.data, chunk.position);
+          this.flushComplete();
+          // Backpressure: the writer waits while more than a couple of records are in flight.
+          return this.inFlightBytes > 8 << 20 ? this.queue : undefined;
+        },
       },
-      { highWaterMark: 4 },
+      { highWaterMark: 1 },
     );
   }
 
-  private async write(data: Uint8Array, position: number): Promise<void> {
+  private accept(data: Uint8Array, position: number): void {
+    // Into bytes already handed to IndexedDB: a patch applied when the file is assembled.
+    if (position < this.pendingStart) {
+      const n = Math.min(data.length, this.pendingStart - position);
+      this.patches.push({ position, data: data.slice(0, n) });
+      this.queue = this.queue.then(() => this.persistPatches());
+      if (n === data.length) return;
+      data = data.subarray(n);
+      position += n;
+    }
+    const at = position - this.pendingStart;
+    const needed = at + data.length;
+    if (needed > this.pending.length) {
+      const grown = new Uint8Array(Math.max(needed, this.pending.length * 2));
+      grown.set(this.pending.subarray(0, this.pendingLen));
+      this.pending = grown;
+    }
+    // Overwrites inside the pending fragment land in place; a hole (never written) stays zero.
+    if (at > this.pendingLen) this.pending.fill(0, this.pendingLen, at);
+    this.pending.set(data, at);
+    this.pendingLen = Math.max(this.pendingLen, needed);
+  }
+
+  /** Stores every fragment whose bytes are all here. */
+  private flushComplete(): void {
+    while (this.boundaries.length && (this.boundaries[0] as { end: number }).end <= this.end) {
+      const b = this.boundaries.shift() as { end: number; startUs?: number };
+      if (b.end > this.pendingStart) this.store(b.end - this.pendingStart, b.startUs);
+    }
+  }
+
+  /** Stores whatever is pending (the tail the muxer writes at finalize). */
+  async flush(): Promise<void> {
+    if (this.pendingLen) this.store(this.pendingLen, undefined);
+    await this.queue;
     if (this.failure) throw this.failure;
-    // Part before the end overwrites stored bytes: keep it as a patch applied when the file is assembled.
-    if (position < this.end) {
-      const overlap = Math.min(data.length, this.end - position);
-      this.patches.push({ position, data: data.slice(0, overlap) });
-      await this.persistPatches();
-      if (overlap === data.length) return;
-      data = data.subarray(overlap);
-      position += overlap;
-    }
-    if (position > this.end) {
-      // The muxer never leaves holes; if it ever did, zeros keep offsets right.
-      const filled = new Uint8Array(position - this.end + data.length);
-      filled.set(data, position - this.end);
-      data = filled;
-      position = this.end;
-    }
+  }
+
+  private store(n: number, startUs: number | undefined): void {
+    const data = this.pending.slice(0, n);
+    this.pending.copyWithin(0, n, this.pendingLen);
+    this.pendingLen -= n;
     const record: ChunkRecord = {
       sessionId: this.sessionId,
       seq: this.seq++,
-      offset: position,
-      size: data.length,
-      blob: new Blob([data as Uint8Array<ArrayBuffer>]),
-      startUs: this.nextStartUs,
+      offset: this.pendingStart,
+      size: n,
+      blob: new Blob([data]),
+      startUs,
       crc32: crc32(data),
     };
-    this.nextStartUs = undefined;
-    this.end += data.length;
-    this.pendingBytes += data.length;
-    try {
-      await this.db.put('chunks', record);
-    } catch (e) {
-      this.failure = e;
-      this.onError?.(e);
-      throw e;
-    } finally {
-      this.pendingBytes -= data.length;
-    }
-    this.committedBytes += data.length;
-    this.onChunk?.({ seq: record.seq, offset: record.offset, size: record.size, startUs: record.startUs });
+    this.pendingStart += n;
+    this.inFlightBytes += n;
+    this.queue = this.queue.then(async () => {
+      if (this.failure) return;
+      try {
+        await this.db.put('chunks', record);
+        this.committedBytes += n;
+        this.onChunk?.({ seq: record.seq, offset: record.offset, size: record.size, startUs: record.startUs });
+      } catch (e) {
+        this.failure = e;
+        this.onError?.(e);
+      } finally {
+        this.inFlightBytes -= n;
+      }
+    });
   }
 
   private async persistPatches(): Promise<void> {
-    const tx = this.db.transaction('sessions', 'readwrite');
-    const s = await tx.store.get(this.sessionId);
-    if (s) await tx.store.put({ ...s, patches: this.patches.slice() });
-    await tx.done;
+    if (this.failure) return;
+    try {
+      const tx = this.db.transaction('sessions', 'readwrite');
+      const s = await tx.store.get(this.sessionId);
+      if (s) await tx.store.put({ ...s, patches: normalizePatches(this.patches) });
+      await tx.done;
+    } catch (e) {
+      this.failure = e;
+      this.onError?.(e);
+    }
   }
 
   /** Merged, non-overlapping patches (later writes win). */
@@ -175,10 +233,25 @@ export function fileParts(chunks: readonly Pick<ChunkRecord, 'offset' | 'size' |
   return parts;
 }
 
+/** A session's file parts: its chunks in order, less those recovery skipped (offsets closed up), with its patches. */
+export function sessionParts(chunks: readonly ChunkRecord[], session: Pick<SessionRecord, 'patches' | 'skip'>): BlobPart[] {
+  if (!session.skip?.length) return fileParts(chunks, session.patches);
+  const skip = new Set(session.skip);
+  let offset = 0;
+  const kept = chunks
+    .filter((c) => !skip.has(c.seq))
+    .map((c) => {
+      const out = { offset, size: c.size, blob: c.blob };
+      offset += c.size;
+      return out;
+    });
+  return fileParts(kept, session.patches);
+}
+
 /** The session's stored file, assembled from its chunk records without copying their bytes. */
 export async function assembleFile(db: RecorderDatabase, session: SessionRecord, fileName: string): Promise<File> {
   const chunks = await db.getAll('chunks', chunkRange(session.id));
-  return new File(fileParts(chunks, session.patches), fileName, { type: session.mimeType, lastModified: session.stoppedAt ?? Date.now() });
+  return new File(sessionParts(chunks, session), fileName, { type: session.mimeType, lastModified: session.stoppedAt ?? Date.now() });
 }
 
 export async function updateSession(db: RecorderDatabase, id: string, change: Partial<SessionRecord>, durability: IDBTransactionDurability = 'default'): Promise<SessionRecord | undefined> {

@@ -1,5 +1,6 @@
 import type { DBSchema } from 'idb';
 import type { Format } from '../options.js';
+import type { RecoveryReport } from './recovery.js';
 
 export const DB_NAME = 'inpage-recorder';
 export const DB_VERSION = 1;
@@ -27,6 +28,14 @@ export type SessionRecord = {
   bytes: number;
   chunkCount: number;
   patches: Patch[];
+  /** Chunks left out of the file (recovery found them unreadable, corrupt or cut). */
+  skip?: number[];
+  /** What recovery found, once it ran. */
+  recovery?: RecoveryReport;
+  /** Last time the session record was committed with strict durability (ms since epoch). */
+  checkpointAt?: number;
+  /** File name offered for download. */
+  fileName?: string;
   /** The options the recording ran with, for recovery and display. */
   options: unknown;
   error?: { code: string; message: string };

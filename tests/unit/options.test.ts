@@ -22,6 +22,7 @@ describe('resolveOptions defaults', () => {
       format: 'mp4',
       name: undefined,
       statsInterval: 1000,
+      storageWarningMinutes: 5,
       video: {
         resolution: '720p',
         width: undefined,

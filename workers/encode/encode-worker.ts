@@ -5,9 +5,11 @@ import { SessionClock } from '../../src/clock/session-clock.js';
 import { MEDIABUNNY_VIDEO } from '../../src/codecs.js';
 import { ErrorCode, RecorderError, toRecorderError } from '../../src/errors.js';
 import { emptyStats, type RecorderStats } from '../../src/stats.js';
-import { ChunkStore, assembleFile, openRecorderDB, updateSession, type RecorderDatabase } from '../../src/store/chunk-store.js';
+import { ChunkStore, assembleFile, chunkRange, openRecorderDB, sessionParts, updateSession, type RecorderDatabase } from '../../src/store/chunk-store.js';
+import { planRecovery } from '../../src/store/recovery.js';
+import type { SessionRecord } from '../../src/store/schema.js';
 import { AudioPipeline } from './audio-pipeline.js';
-import { assertNever, type EncodeCommand, type EncodeConfig, type EncodeEvent, type PcmMessage } from './protocol.js';
+import { assertNever, type EncodeCommand, type EncodeConfig, type EncodeEvent, type PcmMessage, type StopResult } from './protocol.js';
 import { VideoPipeline } from './video-pipeline.js';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -16,6 +18,8 @@ declare const self: DedicatedWorkerGlobalScope;
 const STOP_WAIT_MS = 300;
 /** Without capture timestamps to calibrate against, audio is placed by the estimate after this. */
 const CALIBRATION_TIMEOUT_MS = 1500;
+/** Interval of strict-durability checkpoints of the session record. */
+const CHECKPOINT_MS = 5000;
 
 let session: Session | null = null;
 
@@ -31,6 +35,9 @@ class Session {
   video: VideoPipeline | null = null;
   audio: AudioPipeline | null = null;
   private statsTimer = 0;
+  private checkpointTimer = 0;
+  /** Duration of the last strict checkpoint, ms. */
+  private checkpointMs = 0;
   private failed = false;
   private stopping: Promise<void> | null = null;
   private readers: ReadableStreamDefaultReader<unknown>[] = [];
@@ -49,11 +56,22 @@ class Session {
     this.store = new ChunkStore(this.db, c.sessionId);
     this.store.onChunk = (chunk) => send({ type: 'chunk', chunk });
     this.store.onError = (e) => this.fail(toRecorderError(e, ErrorCode.StorageFailed, 'Saving the recording failed'));
-    const onFragment = (_d: Uint8Array, _p: number, t: number) => this.store.markFragment(Math.round(t * 1e6));
+    // Fragment boundaries: fMP4 moof (start time) … mdat (end); a WebM cluster is reported whole.
     const format =
       c.format === 'mp4'
-        ? new Mp4OutputFormat({ fastStart: 'fragmented', minimumFragmentDuration: c.fragmentSeconds, onMoof: onFragment })
-        : new WebMOutputFormat({ minimumClusterDuration: c.fragmentSeconds, onCluster: onFragment });
+        ? new Mp4OutputFormat({
+            fastStart: 'fragmented',
+            minimumFragmentDuration: c.fragmentSeconds,
+            onMoof: (_d, _p, t) => this.store.markFragmentStart(Math.round(t * 1e6)),
+            onMdat: (d, p) => this.store.markFragmentEnd(p + d.byteLength),
+          })
+        : new WebMOutputFormat({
+            minimumClusterDuration: c.fragmentSeconds,
+            onCluster: (d, p, t) => {
+              this.store.markFragmentStart(Math.round(t * 1e6));
+              this.store.markFragmentEnd(p + d.byteLength, true);
+            },
+          });
     this.output = new Output({ format, target: new StreamTarget(this.store.writable()) });
     const onError = (e: unknown) => this.fail(toRecorderError(e, ErrorCode.EncoderFailed, 'Encoding failed'));
     if (c.video) {
@@ -93,6 +111,8 @@ class Session {
       chunkCount: 0,
       patches: [],
       options: c.options,
+      fileName: c.fileName,
+      checkpointAt: Date.now(),
     });
     await this.output.start();
     // Ready once audio is calibrated (or calibration cannot happen in time).
@@ -148,6 +168,27 @@ class Session {
   start(at: number): void {
     this.clock.start(at);
     this.statsTimer = self.setInterval(() => send({ type: 'stats', stats: this.stats() }), this.config.statsIntervalMs);
+    this.checkpointTimer = self.setInterval(() => void this.checkpoint(), CHECKPOINT_MS);
+  }
+
+  /**
+   * Commits the session record with strict durability now and then: chunks go with the default
+   * (relaxed) durability for throughput, the checkpoint bounds what an OS crash can take.
+   */
+  private async checkpoint(): Promise<void> {
+    if (this.failed || this.clock.stopped) return;
+    const t0 = performance.now();
+    try {
+      await updateSession(
+        this.db,
+        this.config.sessionId,
+        { bytes: this.store.bytesStored, chunkCount: this.store.chunkCount, durationMs: this.clock.mediaUpTo(this.pageNow()) / 1000, checkpointAt: Date.now() },
+        'strict',
+      );
+      this.checkpointMs = performance.now() - t0;
+    } catch {
+      /* a failed checkpoint is retried at the next one; chunk writes report storage errors */
+    }
   }
 
   stats(): RecorderStats {
@@ -172,6 +213,7 @@ class Session {
     s.bytesStored = this.store?.bytesStored ?? 0;
     s.bytesPending = this.store?.bytesPending ?? 0;
     s.chunksStored = this.store?.chunkCount ?? 0;
+    s.checkpointMs = this.checkpointMs;
     return s;
   }
 
@@ -204,11 +246,13 @@ class Session {
     }
     mark('captureArrived');
     self.clearInterval(this.statsTimer);
+    self.clearInterval(this.checkpointTimer);
     this.release();
     await Promise.all([this.video?.finish(endUs), this.audio?.finish(endUs)]);
     mark('encodersFlushed');
     if (this.failed) return;
     await this.output.finalize();
+    await this.store.flush();
     mark('finalized');
     const session = await updateSession(
       this.db,
@@ -220,38 +264,67 @@ class Session {
     if (!session) throw new RecorderError(ErrorCode.StorageFailed, 'The recording was deleted from storage while it was being recorded.');
     const file = await assembleFile(this.db, session, this.config.fileName);
     mark('assembled');
-    const stats = this.stats();
     this.video?.close();
-    send({
-      type: 'stopped',
-      result: {
-        file,
-        durationUs: endUs,
-        videoCodec: this.config.video?.config.codec ?? null,
-        audioCodec: this.config.audio ? (this.config.audio.codec === 'aac' ? 'mp4a.40.2' : 'opus') : null,
-        mimeType: session.mimeType,
-        width: this.video?.width ?? null,
-        height: this.video?.height ?? null,
-        stats,
-        timings,
-      },
-    });
+    send({ type: 'stopped', result: this.result(file, endUs, timings) });
   }
 
-  /** A fault: stop what can be stopped, keep what is stored, tell the page. */
+  private result(file: File, durationUs: number, timings: Record<string, number>): StopResult {
+    return {
+      file,
+      durationUs,
+      videoCodec: this.config.video?.config.codec ?? null,
+      audioCodec: this.config.audio ? (this.config.audio.codec === 'aac' ? 'mp4a.40.2' : 'opus') : null,
+      mimeType: this.config.mimeType,
+      width: this.video?.width ?? null,
+      height: this.video?.height ?? null,
+      stats: this.stats(),
+      timings,
+    };
+  }
+
+  /**
+   * A fault: stop capturing, and if anything was stored, rebuild a playable file from it (as
+   * recovery would after a crash) so the page gets what was recorded along with the error.
+   */
   fail(err: RecorderError): void {
     if (this.failed) return;
     this.failed = true;
     self.clearInterval(this.statsTimer);
+    self.clearInterval(this.checkpointTimer);
     this.release();
     this.video?.close();
     void this.output?.cancel().catch(() => {});
-    void updateSession(this.db, this.config.sessionId, { state: err.code === ErrorCode.StorageQuota ? 'interrupted' : 'failed', error: { code: err.code, message: err.message }, bytes: this.store?.bytesStored ?? 0 }).catch(() => {});
-    send({ type: 'error', error: err.toJSON(), fatal: true });
+    void this.salvage(err);
+  }
+
+  private async salvage(err: RecorderError): Promise<void> {
+    let salvaged: StopResult | undefined;
+    try {
+      if (this.db && this.clock.started && this.store?.chunkCount) {
+        const session = await this.db.get('sessions', this.config.sessionId);
+        const chunks = await this.db.getAll('chunks', chunkRange(this.config.sessionId));
+        if (session) {
+          const { plan, report } = await planRecovery(session, chunks);
+          if (plan) {
+            const next: SessionRecord = { ...session, state: 'recovered', skip: plan.skip, patches: plan.patches, durationMs: plan.durationMs, bytes: report.bytes, recovery: report, stoppedAt: Date.now(), error: { code: err.code, message: err.message } };
+            // Storage may be full: the record update can fail; the next visit then recovers it again.
+            await this.db.put('sessions', next).catch(() => {});
+            const file = new File(sessionParts(chunks, next), this.config.fileName, { type: session.mimeType, lastModified: Date.now() });
+            salvaged = this.result(file, plan.durationMs * 1000, {});
+          }
+        }
+      } else if (this.db) {
+        await updateSession(this.db, this.config.sessionId, { state: 'failed', error: { code: err.code, message: err.message } });
+      }
+    } catch {
+      /* nothing could be salvaged; the session stays for recovery on the next visit */
+    }
+    send({ type: 'error', error: err.toJSON(), fatal: true, salvaged });
   }
 
   cancel(): void {
     self.clearInterval(this.statsTimer);
+    self.clearInterval(this.checkpointTimer);
     this.release();
     this.video?.close();
     void this.output?.cancel().catch(() => {});

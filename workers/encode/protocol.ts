@@ -82,7 +82,8 @@ export type EncodeEvent =
   | { type: 'stats'; stats: RecorderStats }
   | { type: 'chunk'; chunk: StoredChunk }
   | { type: 'stopped'; result: StopResult }
-  | { type: 'error'; error: SerializedError; fatal: boolean };
+  /** A fault; `salvaged` is the file rebuilt from what was stored before it, if anything was. */
+  | { type: 'error'; error: SerializedError; fatal: boolean; salvaged?: StopResult };
 
 export function assertNever(x: never): never {
   throw new Error(`unexpected message ${JSON.stringify(x)}`);
