@@ -9,7 +9,7 @@ import { judge } from './lib/judge.mjs';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const which = args.find((a) => !a.startsWith('--')) ?? 'all';
-const RECORDERS = ['inpage-recorder', 'MediaRecorder'];
+const RECORDERS = (process.env.BENCH_RECORDERS ?? 'inpage-recorder,MediaRecorder').split(',');
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 
 async function saveFile(b, name) {
@@ -30,13 +30,15 @@ async function latency() {
     for (const seconds of lengths) {
       for (const name of RECORDERS) {
         const ms = [];
+        const timings = [];
         for (let i = 0; i < runs; i++) {
           await b.page.evaluate((n) => benchStart(n), name);
           await sleep(seconds * 1000);
           const r = await b.page.evaluate(() => benchStop());
           ms.push(r.stopMs);
+          if (r.stats?.stopTimings) timings.push(r.stats.stopTimings);
         }
-        results.push({ recorder: name, seconds, runs: ms, median: median(ms) });
+        results.push({ recorder: name, seconds, runs: ms, median: median(ms), timings });
         console.log(`latency ${name} ${seconds}s: ${ms.map((x) => x.toFixed(0)).join(', ')} ms`);
       }
     }
@@ -48,7 +50,7 @@ async function latency() {
 
 /** Memory through one long 720p30 recording per recorder, then its stop latency and file check. */
 async function memory() {
-  const seconds = quick ? 60 : 600;
+  const seconds = Number(process.env.BENCH_MEMORY_SECONDS ?? (quick ? 60 : 600));
   const out = [];
   for (const name of RECORDERS) {
     const b = await openBench({ camera: y4m(1280, 720, 30) });

@@ -17,6 +17,8 @@ export type RecorderStats = {
   audioTrimmedMs: number;
   /** How far the audio sample clock is from capture time right now (positive: audio late), ms. */
   syncOffsetMs: number;
+  /** Estimated drift of the audio device clock against the system clock, ppm (null until known); corrected by slewing. */
+  audioDriftPpm: number | null;
   /** Where audio timing comes from: sample clock calibrated to capture timestamps, or estimated from context latency. */
   audioClock: 'calibrated' | 'estimated' | 'none';
   /** Offset between the video track's timestamps and the page clock, ms (estimated from arrivals). */
@@ -42,6 +44,7 @@ export const emptyStats = (): RecorderStats => ({
   audioGapFilledMs: 0,
   audioTrimmedMs: 0,
   syncOffsetMs: 0,
+  audioDriftPpm: null,
   audioClock: 'none',
   videoClockOffsetMs: null,
   bytesStored: 0,

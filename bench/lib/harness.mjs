@@ -69,13 +69,15 @@ export async function sample({ cdp, browserCdp }) {
   let rendererKb = 0;
   let totalKb = 0;
   let cpu = 0;
+  const byType = {};
   for (const p of processInfo) {
     const kb = rssKb(p.id);
+    byType[p.type] = (byType[p.type] ?? 0) + kb / 1024;
     totalKb += kb;
     if (p.type === 'renderer') rendererKb += kb;
     cpu += p.cpuTime;
   }
-  return { t: Date.now(), jsHeapMB: m.JSHeapUsedSize / 2 ** 20, rendererMB: rendererKb / 1024, totalMB: totalKb / 1024, cpuS: cpu };
+  return { t: Date.now(), jsHeapMB: m.JSHeapUsedSize / 2 ** 20, rendererMB: rendererKb / 1024, totalMB: totalKb / 1024, cpuS: cpu, byType };
 }
 
 export const median = (xs) => {

@@ -1,23 +1,8 @@
-import { openDB, type IDBPDatabase } from 'idb';
+import { chunkRange, type RecorderDatabase } from './db.js';
 import { crc32 } from './crc32.js';
-import { DB_NAME, DB_VERSION, type ChunkRecord, type Patch, type RecorderDB, type SessionRecord } from './schema.js';
+import type { ChunkRecord, Patch, SessionRecord } from './schema.js';
 
-export type RecorderDatabase = IDBPDatabase<RecorderDB>;
-
-/** Opens (and creates or upgrades) the recordings database. Works in windows and workers. */
-export function openRecorderDB(name = DB_NAME): Promise<RecorderDatabase> {
-  return openDB<RecorderDB>(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
-      if (oldVersion < 1) {
-        const sessions = db.createObjectStore('sessions', { keyPath: 'id' });
-        sessions.createIndex('by-created', 'createdAt');
-        db.createObjectStore('chunks', { keyPath: ['sessionId', 'seq'] });
-      }
-    },
-  });
-}
-
-export const chunkRange = (sessionId: string) => IDBKeyRange.bound([sessionId, 0], [sessionId, Infinity]);
+export { openRecorderDB, chunkRange, type RecorderDatabase } from './db.js';
 
 /** Facts about each stored chunk, as reported to listeners. */
 export type StoredChunk = { seq: number; offset: number; size: number; startUs?: number };
@@ -47,6 +32,9 @@ export class ChunkStore {
   private queue: Promise<void> = Promise.resolve();
   onChunk: ((c: StoredChunk) => void) | null = null;
   onError: ((e: unknown) => void) | null = null;
+
+  /** Each stored chunk's IndexedDB-backed Blob, in order: the final File is made of these. */
+  private readonly stored: Pick<ChunkRecord, 'offset' | 'size' | 'blob'>[] = [];
 
   constructor(db: RecorderDatabase, sessionId: string) {
     this.db = db;
@@ -141,12 +129,11 @@ export class ChunkStore {
     const data = this.pending.slice(0, n);
     this.pending.copyWithin(0, n, this.pendingLen);
     this.pendingLen -= n;
-    const record: ChunkRecord = {
+    const record: Omit<ChunkRecord, 'blob'> = {
       sessionId: this.sessionId,
       seq: this.seq++,
       offset: this.pendingStart,
       size: n,
-      blob: new Blob([data]),
       startUs,
       crc32: crc32(data),
     };
@@ -155,7 +142,11 @@ export class ChunkStore {
     this.queue = this.queue.then(async () => {
       if (this.failure) return;
       try {
-        await this.db.put('chunks', record);
+        await this.db.put('chunks', { ...record, blob: new Blob([data]) });
+        // Read the record back: its Blob refers to IndexedDB's stored copy, so the final File is
+        // made of these handles at stop without reading the store again (stop stays flat with length).
+        const blob = ((await this.db.get('chunks', [record.sessionId, record.seq])) as ChunkRecord).blob;
+        this.stored.push({ offset: record.offset, size: record.size, blob });
         this.committedBytes += n;
         this.onChunk?.({ seq: record.seq, offset: record.offset, size: record.size, startUs: record.startUs });
       } catch (e) {
@@ -184,6 +175,12 @@ export class ChunkStore {
   get allPatches(): Patch[] {
     return normalizePatches(this.patches);
   }
+
+  /** The stored file from the Blobs the writers handed back: no read of the chunk store at stop. */
+  file(name: string, type: string): File {
+    return new File(fileParts(this.stored, this.allPatches), name, { type });
+  }
+
 }
 
 /** Later patches win where they overlap earlier ones. */

@@ -2,20 +2,14 @@
 // option), and none of them loses what was already stored.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { fetchBlob, launch, openHarness } from '../support/browser.mjs';
+import { fetchBlob, launch, openHarness, useHarness } from '../support/browser.mjs';
 import { decodeErrors, probe, tempFile } from '../support/media.mjs';
 
-let env;
-let page;
-before(async () => {
-  env = await launch();
-  page = await openHarness(env.context);
-});
-after(async () => env?.close());
+const h = useHarness(before, after);
 
 /** Runs fn in the page and returns { name, code, message } of what it threw (or null). */
 const thrown = (fn, arg) =>
-  page.evaluate(
+  h.page.evaluate(
     async ({ src, arg }) => {
       try {
         await eval(src)(arg);
@@ -65,7 +59,7 @@ describe('codecs', () => {
     });
     assert.equal(e?.code, 'codec-unsupported');
     assert.match(e.message, /vp8.*MP4/i);
-    assert.equal(await page.evaluate(() => window.stateAfter), 'idle');
+    assert.equal(await h.page.evaluate(() => window.stateAfter), 'idle');
   });
   test('a size no encoder takes: codec-unsupported listing what this browser can do', async () => {
     const e = await thrown(async () => {
@@ -135,7 +129,7 @@ describe('devices', () => {
 
 describe('state', () => {
   test('start() while recording → invalid-state; the recording goes on and is kept', async () => {
-    const r = await page.evaluate(async () => {
+    const r = await h.page.evaluate(async () => {
       const rec = new ipr.Recorder();
       await rec.start();
       let code = null;
@@ -154,7 +148,7 @@ describe('state', () => {
     assert.ok(r.duration > 900);
   });
   test('stop() twice is harmless: both calls give the same recording', async () => {
-    const r = await page.evaluate(async () => {
+    const r = await h.page.evaluate(async () => {
       const rec = new ipr.Recorder();
       await rec.start();
       await new Promise((r) => setTimeout(r, 1000));
@@ -170,7 +164,7 @@ describe('state', () => {
     assert.equal(e?.code, 'invalid-state');
   });
   test('a track that ends mid-recording stops the recording cleanly and keeps the file', async () => {
-    const r = await page.evaluate(async () => {
+    const r = await h.page.evaluate(async () => {
       // A generated video track ends for real when its writer closes (as an unplugged camera does).
       const gen = new MediaStreamTrackGenerator({ kind: 'video' });
       const writer = gen.writable.getWriter();
@@ -199,7 +193,7 @@ describe('state', () => {
     assert.deepEqual(r.errors, ['track-ended']);
     assert.equal(r.state, 'stopped');
     assert.ok(r.duration > 1500 && r.duration < 3000, `kept ${r.duration} ms`);
-    const path = tempFile('ended.webm', await fetchBlob(page, 'window.lastFile'));
+    const path = tempFile('ended.webm', await fetchBlob(h.page, 'window.lastFile'));
     assert.ok(Number(probe(path).format.duration) > 1.5);
     assert.deepEqual(decodeErrors(path), []);
   });

@@ -1,21 +1,15 @@
 // Pause removes the paused span from audio and video alike: no hole, no drift between them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { fetchBlob, launch, openHarness } from '../support/browser.mjs';
+import { fetchBlob, launch, openHarness, useHarness } from '../support/browser.mjs';
 import { decodeErrors, packets, probe, streamEnd, tempFile } from '../support/media.mjs';
 
-let env;
-let page;
-before(async () => {
-  env = await launch();
-  page = await openHarness(env.context);
-});
-after(async () => env?.close());
+const h = useHarness(before, after);
 
 for (const format of ['mp4', 'webm']) {
   test(`${format}: 6 s with a 2 s pause gives 4 s, audio and video ending together`, async () => {
-    const info = await page.evaluate((format) => recordFor({ format }, 4000, { pauseAfter: 2000, pauseFor: 2000 }), format);
-    const path = tempFile(info.fileName, await fetchBlob(page, 'window.lastFile'));
+    const info = await h.page.evaluate((format) => recordFor({ format }, 4000, { pauseAfter: 2000, pauseFor: 2000 }), format);
+    const path = tempFile(info.fileName, await fetchBlob(h.page, 'window.lastFile'));
     const duration = Number(probe(path).format.duration);
     assert.ok(Math.abs(duration - 4) <= 0.15, `file lasts ${duration} s`);
     assert.ok(Math.abs(duration - info.spanMs / 1000) <= 0.1, `file ${duration} s vs span without the pause ${info.spanMs} ms`);

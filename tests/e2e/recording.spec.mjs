@@ -2,16 +2,10 @@
 // native ffprobe/ffmpeg: codecs, one stream of each kind, duration, clean decode.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { fetchBlob, launch, openHarness } from '../support/browser.mjs';
+import { fetchBlob, launch, openHarness, useHarness } from '../support/browser.mjs';
 import { decodeErrors, probe, streamEnd, tempFile } from '../support/media.mjs';
 
-let env;
-let page;
-before(async () => {
-  env = await launch();
-  page = await openHarness(env.context);
-});
-after(async () => env?.close());
+const h = useHarness(before, after);
 
 const cases = [
   { format: 'mp4', video: 'h264', audio: 'aac', formatName: /mp4/ },
@@ -21,9 +15,9 @@ const cases = [
 describe('recording from camera and microphone', () => {
   for (const c of cases) {
     test(`5 s into ${c.format}: ${c.video} + ${c.audio}, right duration, decodes cleanly`, async () => {
-      const info = await page.evaluate(({ format }) => recordFor({ format }, 5000), { format: c.format });
+      const info = await h.page.evaluate(({ format }) => recordFor({ format }, 5000), { format: c.format });
       assert.deepEqual(info.errors, []);
-      const bytes = await fetchBlob(page, 'window.lastFile');
+      const bytes = await fetchBlob(h.page, 'window.lastFile');
       assert.equal(bytes.length, info.size);
       assert.match(info.fileName, new RegExp(`\\.${c.format}$`));
       const path = tempFile(info.fileName, bytes);
@@ -52,9 +46,9 @@ describe('recording from camera and microphone', () => {
   }
 
   test('the stored file is what stop() returned, read back from IndexedDB in a fresh page', async () => {
-    const info = await page.evaluate(() => recordFor({ format: 'mp4' }, 2000));
-    const original = await fetchBlob(page, 'window.lastFile');
-    const page2 = await openHarness(env.context);
+    const info = await h.page.evaluate(() => recordFor({ format: 'mp4' }, 2000));
+    const original = await fetchBlob(h.page, 'window.lastFile');
+    const page2 = await openHarness(h.env.context);
     const reread = await page2.evaluate(async (id) => {
       const db = await iprStore.openRecorderDB();
       const chunks = await db.getAll('chunks', iprStore.chunkRange(id));
@@ -67,4 +61,38 @@ describe('recording from camera and microphone', () => {
     // fragmented MP4 is written in order, so the chunks alone are the file
     assert.ok(Buffer.from(reread.b64, 'base64').equals(original));
   });
+});
+
+describe('without MediaStreamTrackProcessor (Firefox, Safari)', () => {
+  test('frames come from a <video> element at each requestVideoFrameCallback; the file is right', async () => {
+    // This Chromium has the processor; removing it before the library loads takes the fallback path.
+    await h.env.context.addInitScript(() => {
+      if (new URLSearchParams(location.search).has('no-processor')) delete window.MediaStreamTrackProcessor;
+    });
+    const p = await openHarness(h.env.context, '/tests/pages/harness.html?no-processor');
+    const info = await p.evaluate(() => recordFor({ format: 'mp4' }, 4000));
+    assert.equal(info.audioClock, 'estimated');
+    assert.ok(info.stats.framesEncoded >= 60, `frames encoded: ${info.stats.framesEncoded}`);
+    const path = tempFile('fallback.mp4', await fetchBlob(p, 'window.lastFile'));
+    const meta = probe(path);
+    assert.deepEqual(meta.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    assert.ok(Math.abs(Number(meta.format.duration) - info.spanMs / 1000) <= 0.1, `duration ${meta.format.duration} vs span ${info.spanMs} ms`);
+    assert.deepEqual(decodeErrors(path), []);
+    await p.close();
+  });
+});
+
+test('Recorder.probe() reports what this browser records', async () => {
+  const r = await h.page.evaluate(() => ipr.Recorder.probe());
+  // This Chromium: H.264/VP9/VP8/AV1 encoders, Opus but no native AAC (the wasm encoder stands in).
+  assert.equal(r.formats.mp4.video, 'h264');
+  assert.deepEqual(r.formats.mp4.videoCodecs, ['h264', 'av1', 'vp9']);
+  assert.equal(r.formats.mp4.audio, 'aac');
+  assert.equal(r.formats.mp4.audioEncoder, 'wasm');
+  assert.equal(r.formats.webm.video, 'vp9');
+  assert.deepEqual(r.formats.webm.videoCodecs, ['vp9', 'vp8', 'av1']);
+  assert.equal(r.formats.webm.audioEncoder, 'native');
+  assert.equal(r.capture.trackProcessor, true);
+  assert.equal(r.capture.crossOriginIsolated, false);
+  assert.ok(r.storage.indexedDB && r.storage.webLocks);
 });

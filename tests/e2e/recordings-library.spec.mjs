@@ -2,21 +2,15 @@
 // delete leaves no chunk behind.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { fetchBlob, launch, openHarness } from '../support/browser.mjs';
+import { fetchBlob, launch, openHarness, useHarness } from '../support/browser.mjs';
 import { decodeErrors, probe, tempFile } from '../support/media.mjs';
 
-let env;
-let page;
-before(async () => {
-  env = await launch();
-  page = await openHarness(env.context);
-});
-after(async () => env?.close());
+const h = useHarness(before, after);
 
 test('list / get / rename / delete round-trip; delete leaves no orphan chunks', async () => {
-  const a = await page.evaluate(() => recordFor({ format: 'mp4', name: 'first take' }, 1500));
-  const b = await page.evaluate(() => recordFor({ format: 'webm', name: 'second take' }, 1500));
-  const r = await page.evaluate(
+  const a = await h.page.evaluate(() => recordFor({ format: 'mp4', name: 'first take' }, 1500));
+  const b = await h.page.evaluate(() => recordFor({ format: 'webm', name: 'second take' }, 1500));
+  const r = await h.page.evaluate(
     async ({ a, b }) => {
       const lib = new ipr.RecordingsLibrary();
       const listed = await lib.list();
@@ -52,13 +46,13 @@ test('list / get / rename / delete round-trip; delete leaves no orphan chunks', 
   assert.ok(!r.left.includes(a.id) && r.left.includes(b.id));
   assert.equal(r.code, 'not-found');
   assert.ok(r.storage.quota > 0 && r.storage.usage > 0);
-  const path = tempFile('got.webm', await fetchBlob(page, 'window.gotFile'));
+  const path = tempFile('got.webm', await fetchBlob(h.page, 'window.gotFile'));
   assert.ok(Number(probe(path).format.duration) > 1.3);
   assert.deepEqual(decodeErrors(path), []);
 });
 
 test('bad arguments: clear errors, nothing stored is lost', async () => {
-  const r = await page.evaluate(async () => {
+  const r = await h.page.evaluate(async () => {
     const lib = new ipr.RecordingsLibrary();
     const before = (await lib.list()).length;
     const errs = [];

@@ -47,3 +47,17 @@ export async function fetchBlob(page, expr) {
   const b64 = await page.evaluate(`(async () => blobToBase64(await (${expr})))()`);
   return Buffer.from(b64, 'base64');
 }
+
+/**
+ * One browser and harness page for a whole spec file: registers node:test before/after hooks and
+ * returns a handle whose `page` and `env` are set once the browser is up.
+ */
+export function useHarness(before, after) {
+  const h = { env: null, page: null };
+  before(async () => {
+    h.env = await launch();
+    h.page = await openHarness(h.env.context);
+  });
+  after(async () => h.env?.close());
+  return h;
+}

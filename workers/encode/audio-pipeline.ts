@@ -41,6 +41,23 @@ export class AudioPipeline {
   private recent: { us: number; channels: Float32Array[] }[] = [];
   private readonly period: number;
   private lastLockAt = 0;
+  /** (capture time, calibrated offset) of each lock: the offset's slope is the device clock's drift. */
+  private readonly locks: [number, number][] = [];
+
+  /** Audio device clock drift against the system clock, ppm (positive: the device runs slow); null until 30 s of locks. */
+  get driftPpm(): number | null {
+    const l = this.locks;
+    if (l.length < 3 || (l[l.length - 1] as [number, number])[0] - (l[0] as [number, number])[0] < 30e6) return null;
+    const mx = l.reduce((a, p) => a + p[0], 0) / l.length;
+    const my = l.reduce((a, p) => a + p[1], 0) / l.length;
+    let num = 0;
+    let den = 0;
+    for (const [x, y] of l) {
+      num += (x - mx) * (y - my);
+      den += (x - mx) ** 2;
+    }
+    return den ? (num / den) * 1e6 : null;
+  }
 
   constructor(
     private readonly clock: SessionClock,
@@ -95,6 +112,8 @@ export class AudioPipeline {
       this.lastLockAt = now;
       const lock = this.calibrator.tryLock();
       if (lock) {
+        this.locks.push([lock.captureUs, lock.offsetUs]);
+        if (this.locks.length > 120) this.locks.shift();
         this.anchorUs = lock.offsetUs;
         this.calibrator.setPrior(lock.offsetUs);
         this.calibrator.searchUs = 5_000;

@@ -5,7 +5,7 @@ import { SessionClock } from '../../src/clock/session-clock.js';
 import { MEDIABUNNY_VIDEO } from '../../src/codecs.js';
 import { ErrorCode, RecorderError, toRecorderError } from '../../src/errors.js';
 import { emptyStats, type RecorderStats } from '../../src/stats.js';
-import { ChunkStore, assembleFile, chunkRange, openRecorderDB, sessionParts, updateSession, type RecorderDatabase } from '../../src/store/chunk-store.js';
+import { ChunkStore, chunkRange, openRecorderDB, sessionParts, updateSession, type RecorderDatabase } from '../../src/store/chunk-store.js';
 import { planRecovery } from '../../src/store/recovery.js';
 import type { SessionRecord } from '../../src/store/schema.js';
 import { AudioPipeline } from './audio-pipeline.js';
@@ -208,6 +208,7 @@ class Session {
       s.audioGapFilledMs = this.audio.gapFilledUs / 1000;
       s.audioTrimmedMs = this.audio.trimmedUs / 1000;
       s.syncOffsetMs = this.audio.errorUs / 1000;
+      s.audioDriftPpm = this.audio.driftPpm;
     }
     s.audioClock = this.audioClock();
     s.bytesStored = this.store?.bytesStored ?? 0;
@@ -262,7 +263,7 @@ class Session {
     );
     mark('committed');
     if (!session) throw new RecorderError(ErrorCode.StorageFailed, 'The recording was deleted from storage while it was being recorded.');
-    const file = await assembleFile(this.db, session, this.config.fileName);
+    const file = this.store.file(this.config.fileName, session.mimeType);
     mark('assembled');
     this.video?.close();
     send({ type: 'stopped', result: this.result(file, endUs, timings) });
