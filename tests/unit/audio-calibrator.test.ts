@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AudioCalibrator, type CalibrationLock } from '../../src/clock/audio-calibrator.js';
+import { rng } from './rng.js';
 
 const RATE = 48_000;
 const PERIOD = 1e6 / RATE; // 20.83 µs
 const WORKLET_BLOCK = 1024;
 const CAPTURE_CHUNK = 480;
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Bursts of white noise (sharp onsets) separated by a quiet noise floor. */
 function noiseBursts(seconds: number, seed: number): Float32Array {

@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest';
 // Only the pure helpers are used; nothing here opens IndexedDB.
 import { fileParts, normalizePatches } from '../../src/store/chunk-store.js';
 import type { Patch } from '../../src/store/schema.js';
+import { rng } from './rng.js';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bytes = (...v: number[]) => new Uint8Array(v);
 const patch = (position: number, ...v: number[]): Patch => ({ position, data: bytes(...v) });

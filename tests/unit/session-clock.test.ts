@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SessionClock, VideoClockOffset } from '../../src/clock/session-clock.js';
+import { rng } from './rng.js';
 
 const RATE = 48_000;
 const PERIOD = 1e6 / RATE;
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The ranges a block should keep, sample by sample: sample i is kept iff its instant c0 + i·1e6/rate

@@ -74,12 +74,6 @@ export class AudioPipeline {
     return this.pending.length;
   }
   /** Capture time of the newest sample received (page clock, µs). */
-  /** Newest capture time received through the worklet and through capture-stamped AudioData (µs). */
-  get newest(): { worklet: number; captured: number } {
-    const last = this.recent[this.recent.length - 1];
-    return { worklet: this.newestCaptureUs, captured: last ? last.us + (last.channels[0]?.length ?? 0) * this.period : -Infinity };
-  }
-
   get newestCapture(): number {
     if (!this.calibrated) return this.newestCaptureUs;
     const last = this.recent[this.recent.length - 1];
