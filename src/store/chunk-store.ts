@@ -161,10 +161,7 @@ export class ChunkStore {
   private async persistPatches(): Promise<void> {
     if (this.failure) return;
     try {
-      const tx = this.db.transaction('sessions', 'readwrite');
-      const s = await tx.store.get(this.sessionId);
-      if (s) await tx.store.put({ ...s, patches: normalizePatches(this.patches) });
-      await tx.done;
+      await updateSession(this.db, this.sessionId, { patches: normalizePatches(this.patches) });
     } catch (e) {
       this.failure = e;
       this.onError?.(e);
