@@ -6,12 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'vite';
-import { chromium } from 'playwright-core';
 import { startChrome } from '../tests/support/chrome-process.mjs';
-import { CHROME_FLAGS } from '../tests/support/browser.mjs';
 import { serveStatic } from '../tests/support/static-server.mjs';
-import { findChrome } from '../tests/support/tools.mjs';
-import { buildLib, median, outDir, root, sample, sleep, table, y4m } from './lib/harness.mjs';
+import { buildLib, launchProfile, median, outDir, root, sample, sleep, table, y4m } from './lib/harness.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -66,9 +63,9 @@ async function kill() {
 async function lag() {
   const seconds = quick ? 20 : 60;
   const server = await serveStatic(root);
-  const browser = await chromium.launch({ executablePath: findChrome(), args: [...CHROME_FLAGS, `--use-file-for-fake-video-capture=${y4m(1920, 1080, 30)}`] });
+  const chrome = await launchProfile([`--use-file-for-fake-video-capture=${y4m(1920, 1080, 30)}`]);
   try {
-    const page = await browser.newPage();
+    const page = await chrome.context.newPage();
     await page.goto(`${server.url}/bench/pages/bench.html`);
     await page.waitForFunction(() => window.benchReady === true);
     await page.evaluate(() => benchStream({ width: 1920, height: 1080, frameRate: 30 }));
@@ -95,7 +92,7 @@ async function lag() {
     );
     return out;
   } finally {
-    await browser.close();
+    await chrome.close();
     await server.close();
   }
 }
@@ -107,12 +104,11 @@ async function long() {
   const server = await createServer({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', server: { port: 0, host: '127.0.0.1', hmr: false, ws: false, watch: null } });
   await server.listen();
   const url = `http://127.0.0.1:${server.httpServer.address().port}`;
-  const browser = await chromium.launch({ executablePath: findChrome(), args: [...CHROME_FLAGS, `--use-file-for-fake-video-capture=${y4m(1280, 720, 30)}`] });
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
+  const chrome = await launchProfile([`--use-file-for-fake-video-capture=${y4m(1280, 720, 30)}`]);
+  const page = await chrome.context.newPage();
+  const cdp = await chrome.context.newCDPSession(page);
   await cdp.send('Performance.enable');
-  const browserCdp = await browser.newBrowserCDPSession();
+  const browserCdp = await chrome.browser.newBrowserCDPSession();
   try {
     await page.goto(`${url}/bench/pages/replay.html`);
     await page.waitForFunction(() => window.benchReady === true);
@@ -138,7 +134,7 @@ async function long() {
     );
     return out;
   } finally {
-    await browser.close();
+    await chrome.close();
     await server.close();
   }
 }

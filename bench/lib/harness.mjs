@@ -1,11 +1,11 @@
 // Shared pieces of the benchmarks: the built library on a static server, Chromium with a y4m
 // "camera", CDP memory/CPU sampling, and tables.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROME_FLAGS } from '../../tests/support/browser.mjs';
+import { startChrome } from '../../tests/support/chrome-process.mjs';
 import { serveStatic } from '../../tests/support/static-server.mjs';
 import { requireTools } from '../../tests/support/tools.mjs';
 
@@ -26,13 +26,30 @@ export function y4m(width, height, fps, seconds = 2) {
   return path;
 }
 
+/**
+ * Chromium on a fresh on-disk profile, as a user's browser is. Not a Playwright `newContext()`:
+ * that is an off-the-record profile, where Chromium keeps IndexedDB (blobs included) in memory,
+ * so every stored byte would show up as browser-process RSS and nothing would survive a crash.
+ */
+export async function launchProfile(flags = []) {
+  requireTools();
+  const profile = mkdtempSync(join(tmpdir(), 'ipr-bench-'));
+  const chrome = await startChrome(profile, { flags: ['--enable-precise-memory-info', '--js-flags=--expose-gc', ...flags] });
+  return {
+    ...chrome,
+    async close() {
+      await chrome.close();
+      await chrome.kill();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Chromium with the y4m camera (or the default fake one) and the bench page open. */
 export async function openBench({ camera } = {}) {
-  const tools = requireTools();
   const server = await serveStatic(root);
-  const flags = camera ? [`--use-file-for-fake-video-capture=${camera}`] : [];
-  const browser = await chromium.launch({ executablePath: tools.chrome, args: [...CHROME_FLAGS, ...flags, '--enable-precise-memory-info', '--js-flags=--expose-gc'] });
-  const context = await browser.newContext({ acceptDownloads: true });
+  const chrome = await launchProfile(camera ? [`--use-file-for-fake-video-capture=${camera}`] : []);
+  const { browser, context } = chrome;
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('[page]', e.message));
   await page.goto(`${server.url}/bench/pages/bench.html`);
@@ -46,7 +63,7 @@ export async function openBench({ camera } = {}) {
     cdp,
     browserCdp,
     async close() {
-      await browser.close();
+      await chrome.close();
       await server.close();
     },
   };
