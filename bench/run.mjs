@@ -1,4 +1,4 @@
-// npm run bench -- [latency|memory|encoder|all] [--quick]
+// npm run bench -- [latency|memory|encoder|all|sync] [--quick]
 // Prints a table per benchmark and writes bench/out/<name>.json. Baselines (the browser's own
 // MediaRecorder) are measured in the same run, on the same stream.
 import { writeFileSync } from 'node:fs';
@@ -11,6 +11,12 @@ const quick = args.includes('--quick');
 const which = args.find((a) => !a.startsWith('--')) ?? 'all';
 const RECORDERS = (process.env.BENCH_RECORDERS ?? 'inpage-recorder,MediaRecorder').split(',');
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+
+if (which === 'sync') {
+  // A/V sync has its own runner and report (npm run bench:sync); not part of 'all'.
+  await import('./sync/run.mjs');
+  process.exit(0);
+}
 
 async function saveFile(b, name) {
   const [download] = await Promise.all([b.page.waitForEvent('download'), b.page.evaluate((n) => benchDownload(n), name)]);
@@ -143,14 +149,24 @@ buildLib();
 const report = [];
 const save = (name, data) => writeFileSync(join(outDir, `${name}.json`), JSON.stringify({ date: new Date().toISOString(), quick, data }, null, 2));
 
+let latencyRows = [];
 if (which === 'latency' || which === 'all') {
   const r = await latency();
+  latencyRows = r;
   save('latency', r);
   report.push('### Stop → File latency (ms, median of runs)', table(['recorder', 'length', 'runs', 'median'], r.map((x) => [x.recorder, `${x.seconds} s`, x.runs.map((v) => fmt(v)).join(', '), fmt(x.median)])));
 }
 if (which === 'memory' || which === 'all') {
   const r = await memory();
   save('memory', r);
+  if (latencyRows.length) {
+    // The long point of the latency curve is the memory run's own stop.
+    const rows = [...latencyRows, ...r.map((x) => ({ recorder: x.recorder, seconds: x.seconds, runs: [x.stopMs], median: x.stopMs }))];
+    report.push(
+      '### Stop → File latency against recording length (ms)',
+      table(['recorder', ...[...new Set(rows.map((x) => x.seconds))].map((s) => `${s} s`)], RECORDERS.map((n) => [n, ...[...new Set(rows.map((x) => x.seconds))].map((s) => fmt(rows.find((x) => x.recorder === n && x.seconds === s)?.median))])),
+    );
+  }
   report.push(
     `### Memory through a ${r[0]?.seconds ?? ''} s 720p30 recording (growth after the first minute)`,
     table(

@@ -1,4 +1,4 @@
-// npm run bench:storage -- [kill|lag|long|all] [--quick]
+// npm run bench:storage -- [kill|lag|long|all] [--quick]   (BENCH_LONG_SPEED, BENCH_LONG_HOURS for `long`)
 // Crash loss over SIGKILLs at random moments, storage lag at 1080p30, and hours of storage by an
 // accelerated replay of real encoded fragments. Prints tables; writes bench/out/storage-*.json.
 import { execFileSync } from 'node:child_process';
@@ -99,8 +99,10 @@ async function lag() {
 
 /** Two hours of 720p30 at 5 Mbps: real encoded fragments replayed through the chunk store at 16× real time. */
 async function long() {
-  const hours = quick ? 0.25 : 2;
-  const speed = 16;
+  const hours = quick ? 0.25 : Number(process.env.BENCH_LONG_HOURS ?? 2);
+  // 16× real time by default (same bytes and records, less time for each write); BENCH_LONG_SPEED=1
+  // replays at recording pace (two hours).
+  const speed = Number(process.env.BENCH_LONG_SPEED ?? 16);
   const server = await createServer({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', server: { port: 0, host: '127.0.0.1', hmr: false, ws: false, watch: null } });
   await server.listen();
   const url = `http://127.0.0.1:${server.httpServer.address().port}`;

@@ -90,6 +90,9 @@ export async function sample({ cdp, browserCdp }) {
   for (const p of processInfo) {
     const kb = rssKb(p.id);
     byType[p.type] = (byType[p.type] ?? 0) + kb / 1024;
+    // Chromium's on-device model service starts on its own partway through long runs (~95 MB,
+    // with either recorder); it has nothing to do with recording, so it is kept out of the total.
+    if (/on_device_model/i.test(p.type)) continue;
     totalKb += kb;
     if (p.type === 'renderer') rendererKb += kb;
     cpu += p.cpuTime;

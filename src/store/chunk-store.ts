@@ -14,6 +14,36 @@ export type StoredChunk = { seq: number; offset: number; size: number; startUs?:
  * already stored (container headers rewritten at finalize) become patches on the session record.
  * Nothing stays in memory after its transaction commits.
  */
+type Part = Pick<ChunkRecord, 'offset' | 'size' | 'blob'>;
+
+/**
+ * Consecutive stored Blobs, kept so that joining them at stop is flat with length: every GROUP
+ * consecutive parts of one level are merged into one Blob of the next level as they come (a Blob
+ * of Blobs: references, no bytes copied), so at most GROUP − 1 parts per level remain. Joining 600
+ * single parts took ~58 ms here; two hours are 7,200.
+ */
+export class StoredParts {
+  static readonly GROUP = 32;
+  private readonly list: (Part & { level: number })[] = [];
+
+  push(part: Part): void {
+    const s = this.list;
+    const G = StoredParts.GROUP;
+    s.push({ ...part, level: 0 });
+    for (;;) {
+      const level = (s[s.length - 1] as { level: number }).level;
+      if (s.length < G || s.slice(-G).some((x) => x.level !== level)) return;
+      const run = s.splice(s.length - G, G);
+      s.push({ offset: (run[0] as Part).offset, size: run.reduce((n, x) => n + x.size, 0), blob: new Blob(run.map((x) => x.blob)), level: level + 1 });
+    }
+  }
+
+  /** Contiguous parts covering everything pushed, in order. */
+  get parts(): readonly Part[] {
+    return this.list;
+  }
+}
+
 export class ChunkStore {
   readonly sessionId: string;
   private readonly db: RecorderDatabase;
@@ -33,8 +63,8 @@ export class ChunkStore {
   onChunk: ((c: StoredChunk) => void) | null = null;
   onError: ((e: unknown) => void) | null = null;
 
-  /** Each stored chunk's IndexedDB-backed Blob, in order: the final File is made of these. */
-  private readonly stored: Pick<ChunkRecord, 'offset' | 'size' | 'blob'>[] = [];
+  /** The stored chunks' IndexedDB-backed Blobs, in order: the final File is made of these. */
+  private readonly stored = new StoredParts();
 
   constructor(db: RecorderDatabase, sessionId: string) {
     this.db = db;
@@ -175,7 +205,7 @@ export class ChunkStore {
 
   /** The stored file from the Blobs the writers handed back: no read of the chunk store at stop. */
   file(name: string, type: string): File {
-    return new File(fileParts(this.stored, this.allPatches), name, { type });
+    return new File(fileParts(this.stored.parts, this.allPatches), name, { type });
   }
 
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 // Only the pure helpers are used; nothing here opens IndexedDB.
-import { fileParts, normalizePatches } from '../../src/store/chunk-store.js';
+import { fileParts, normalizePatches, StoredParts } from '../../src/store/chunk-store.js';
 import type { Patch } from '../../src/store/schema.js';
 import { rng } from './rng.js';
 
@@ -156,5 +156,32 @@ describe('fileParts', () => {
       }
       expect(await assemble(chunksOf(data, at), ps), `trial ${trial}`).toEqual(applied(data, ps));
     }
+  });
+});
+
+describe('StoredParts', () => {
+  it('merges parts as they come so that few remain, and still reads as the file with its patches', async () => {
+    const r = rng(7);
+    const n = 1500;
+    const sizes = Array.from({ length: n }, () => 1 + Math.floor(r() * 40));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const file = new Uint8Array(total).map(() => Math.floor(r() * 256));
+    const list = new StoredParts();
+    let offset = 0;
+    for (const size of sizes) {
+      list.push({ offset, size, blob: new Blob([file.slice(offset, offset + size)]) });
+      offset += size;
+    }
+    // 1500 = 1·32² + 14·32 + 28: one level-2 part, 14 level-1 parts, 28 single parts.
+    expect(list.parts.length).toBe(1 + 14 + 28);
+    let at = 0;
+    for (const p of list.parts) {
+      expect(p.offset).toBe(at);
+      expect(p.blob.size).toBe(p.size);
+      at += p.size;
+    }
+    expect(at).toBe(total);
+    const patches = [patch(0, 1, 2, 3, 4), patch(Math.floor(total / 2) - 2, 9, 9, 9, 9, 9), patch(total - 3, 7, 7, 7)];
+    expect(await assemble(list.parts as ReturnType<typeof chunksOf>, patches)).toEqual(applied(file, patches));
   });
 });
