@@ -39,6 +39,8 @@ export type RecorderEventMap = {
   chunk: CustomEvent<StoredChunk>;
   level: CustomEvent<AudioLevel>;
   stop: CustomEvent<Recording>;
+  /** The recorded (or previewed) stream changed: a camera or microphone was switched. */
+  streamchange: CustomEvent<{ stream: MediaStream; kind: 'video' | 'audio'; track: MediaStreamTrack }>;
   /** Storage holds less than `storageWarningMinutes` more of recording at the current bitrate. */
   storagewarning: CustomEvent<{ minutesLeft: number; usage: number; quota: number }>;
 };
@@ -54,12 +56,15 @@ export class Recorder extends EventTarget {
   private _state: RecorderState = 'idle';
   private _stats: RecorderStats = emptyStats();
   private _stream: MediaStream | null = null;
-  private ownsStream = false;
   private worker: Worker | null = null;
   private audio: AudioCapture | null = null;
   private videoFallback: VideoElementSource | null = null;
   private clones: MediaStreamTrack[] = [];
   private pumps: (() => void)[] = [];
+  /** The clones and the AudioData pump of the tracks being recorded now (replaced on a switch). */
+  private current: { video?: MediaStreamTrack; audio?: MediaStreamTrack; audioPump?: () => void } = {};
+  /** Tracks the recorder opened itself (released by close() or when switched away from). */
+  private owned = new Set<MediaStreamTrack>();
   private releaseLock: (() => void) | null = null;
   private storageTimer = 0;
   private warnedStorage = false;
@@ -140,10 +145,9 @@ export class Recorder extends EventTarget {
     if (stream) {
       this.releaseStream();
       this._stream = checkStream(stream, this.options);
-      this.ownsStream = false;
     } else if (!this._stream || !this._stream.getTracks().some((t) => t.readyState === 'live')) {
       this._stream = await openDevices(this.options);
-      this.ownsStream = true;
+      for (const t of this._stream.getTracks()) this.owned.add(t);
     }
     return this._stream;
   }
@@ -262,6 +266,7 @@ export class Recorder extends EventTarget {
       if (MSTP) {
         const clone = vTrack.clone();
         this.clones.push(clone);
+        this.current.video = clone;
         init.video = new MSTP({ track: clone, maxBufferSize: 4 }).readable as ReadableStream<VideoFrame>;
         transfer.push(init.video as unknown as Transferable);
       } else {
@@ -279,12 +284,8 @@ export class Recorder extends EventTarget {
       transfer.push(init.pcm);
       init.audioPriorUs = await this.audio.prior();
       if (MSTP && (aTrack.getSettings().sampleRate ?? audio.sampleRate) === audio.sampleRate) {
-        const clone = aTrack.clone();
-        this.clones.push(clone);
-        const ch = new MessageChannel();
-        this.pumpAudioData(new MSTP({ track: clone, maxBufferSize: 20 }).readable as ReadableStream<AudioData>, ch.port1);
-        init.audioCapture = ch.port2;
-        transfer.push(ch.port2);
+        init.audioCapture = this.captureAudioData(aTrack, MSTP);
+        transfer.push(init.audioCapture);
       }
     }
     worker.postMessage(init, transfer);
@@ -294,13 +295,24 @@ export class Recorder extends EventTarget {
     await ready;
   }
 
-  /** Posts capture-stamped AudioData to the worker as it comes (see EncodeCommand.audioCapture). */
-  private pumpAudioData(readable: ReadableStream<AudioData>, port: MessagePort): void {
+  /** A clone of `track` read as capture-stamped AudioData; returns the port the worker listens on. */
+  private captureAudioData(track: MediaStreamTrack, MSTP: new (o: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream }): MessagePort {
+    const clone = track.clone();
+    this.clones.push(clone);
+    this.current.audio = clone;
+    const ch = new MessageChannel();
+    this.current.audioPump = this.pumpAudioData(new MSTP({ track: clone, maxBufferSize: 20 }).readable as ReadableStream<AudioData>, ch.port1);
+    return ch.port2;
+  }
+
+  /** Posts capture-stamped AudioData to the worker as it comes (see EncodeCommand.audioCapture). Returns its stop function. */
+  private pumpAudioData(readable: ReadableStream<AudioData>, port: MessagePort): () => void {
     const reader = readable.getReader();
-    this.pumps.push(() => {
+    const stop = () => {
       void reader.cancel().catch(() => {});
       port.close();
-    });
+    };
+    this.pumps.push(stop);
     void (async () => {
       try {
         for (;;) {
@@ -312,6 +324,7 @@ export class Recorder extends EventTarget {
         /* cancelled at teardown */
       }
     })();
+    return stop;
   }
 
   /**
@@ -390,6 +403,94 @@ export class Recorder extends EventTarget {
       this.warnedStorage = true;
       this.emit('storagewarning', { minutesLeft: minutes, usage: est.usage, quota: est.quota });
     }
+  }
+
+  /**
+   * Switches camera (`'video'`) or microphone (`'audio'`) to another device, while recording, paused
+   * or previewing. The recording goes on in the same file: the new device is opened first and takes
+   * over at its first frame (video, scaled to the recording's size) or at once (audio, on the same
+   * sample clock). The previous device is released if the recorder opened it. Resolves with the new track.
+   */
+  async switchDevice(kind: 'video' | 'audio' | 'videoinput' | 'audioinput', deviceId: string): Promise<MediaStreamTrack> {
+    const k = kind === 'videoinput' ? 'video' : kind === 'audioinput' ? 'audio' : kind;
+    if (k !== 'video' && k !== 'audio') throw new TypeError(`switchDevice(kind): kind must be 'video' or 'audio' (got ${JSON.stringify(kind)})`);
+    if (typeof deviceId !== 'string' || deviceId === '') throw new TypeError('switchDevice(kind, deviceId): deviceId must be a non-empty string (from navigator.mediaDevices.enumerateDevices())');
+    const o = this.options;
+    if (k === 'video' && !o.video) throw new RecorderError(ErrorCode.InvalidOptions, 'This recorder records no video (video: false), so there is no camera to switch.');
+    if (k === 'audio' && !o.audio) throw new RecorderError(ErrorCode.InvalidOptions, 'This recorder records no audio (audio: false), so there is no microphone to switch.');
+    const only: ResolvedOptions =
+      k === 'video' && o.video ? { ...o, video: { ...o.video, deviceId, facingMode: undefined }, audio: false } : o.audio ? { ...o, video: false, audio: { ...o.audio, deviceId } } : o;
+    const opened = await openDevices(only);
+    const track = (k === 'video' ? opened.getVideoTracks() : opened.getAudioTracks())[0];
+    if (!track) throw new RecorderError(ErrorCode.NoDevice, `The ${k === 'video' ? 'camera' : 'microphone'} "${deviceId}" gave no track.`);
+    this.owned.add(track);
+    try {
+      await this.replaceTrack(track);
+    } catch (e) {
+      track.stop();
+      this.owned.delete(track);
+      throw e;
+    }
+    return track;
+  }
+
+  /**
+   * Records `track` instead of the current track of its kind (any source: another camera, a canvas,
+   * a screen, a WebAudio destination). Same rules as switchDevice(); the caller keeps ownership of `track`.
+   */
+  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+    if (typeof MediaStreamTrack === 'undefined' || !(track instanceof MediaStreamTrack)) throw new TypeError('replaceTrack(track): track must be a MediaStreamTrack');
+    if (track.readyState !== 'live') throw new RecorderError(ErrorCode.TrackEnded, 'replaceTrack(track): the track has already ended.');
+    const kind = track.kind as 'video' | 'audio';
+    if (!this.options[kind]) throw new RecorderError(ErrorCode.InvalidOptions, `This recorder records no ${kind} (${kind}: false).`);
+    if (this._state === 'starting' || this._state === 'stopping') {
+      throw new RecorderError(ErrorCode.InvalidState, `The ${kind === 'video' ? 'camera' : 'microphone'} cannot be switched while the recorder is ${this._state}; try again in a moment.`);
+    }
+    const live = this._state === 'recording' || this._state === 'paused';
+    const old = this._stream?.getTracks().find((t) => t.kind === kind) ?? null;
+    if (old === track) return;
+    if (live) {
+      const MSTP = (globalThis as { MediaStreamTrackProcessor?: new (o: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream } }).MediaStreamTrackProcessor;
+      if (kind === 'video') {
+        const previous = this.current.video;
+        if (this.videoFallback) {
+          this.videoFallback.close();
+          this.videoFallback = new VideoElementSource(track, (frame, captureUs) => this.send({ type: 'video-frame', frame, captureUs }, [frame]));
+        } else if (MSTP) {
+          const clone = track.clone();
+          this.clones.push(clone);
+          this.current.video = clone;
+          const readable = new MSTP({ track: clone, maxBufferSize: 4 }).readable as ReadableStream<VideoFrame>;
+          this.send({ type: 'video-source', video: readable }, [readable as unknown as Transferable]);
+          // The worker lets go of the previous camera at the new one's first frame.
+          if (previous) setTimeout(() => this.dropClone(previous), 3000);
+        }
+      } else if (this.audio) {
+        this.audio.replaceSource(track);
+        const previousPump = this.current.audioPump;
+        const previous = this.current.audio;
+        let port: MessagePort | undefined;
+        if (MSTP && (track.getSettings().sampleRate ?? this.audio.context.sampleRate) === this.audio.context.sampleRate) port = this.captureAudioData(track, MSTP);
+        else this.current = { ...this.current, audio: undefined, audioPump: undefined };
+        this.send({ type: 'audio-source', audioCapture: port }, port ? [port] : []);
+        previousPump?.();
+        if (previous) this.dropClone(previous);
+      }
+      old?.removeEventListener('ended', this.endedHandler);
+      track.addEventListener('ended', this.endedHandler);
+    }
+    const others = this._stream?.getTracks().filter((t) => t.kind !== kind) ?? [];
+    this._stream = new MediaStream([...others, track]);
+    if (old && this.owned.has(old)) {
+      old.stop();
+      this.owned.delete(old);
+    }
+    this.emit('streamchange', { stream: this._stream, kind, track });
+  }
+
+  private dropClone(t: MediaStreamTrack): void {
+    t.stop();
+    this.clones = this.clones.filter((c) => c !== t);
   }
 
   /** Pauses: the paused span is removed from audio and video alike. */
@@ -489,13 +590,14 @@ export class Recorder extends EventTarget {
     this.pumps = [];
     for (const t of this.clones) t.stop();
     this.clones = [];
+    this.current = {};
     for (const t of this._stream?.getTracks() ?? []) t.removeEventListener('ended', this.endedHandler);
   }
 
   private releaseStream(): void {
-    if (this.ownsStream) for (const t of this._stream?.getTracks() ?? []) t.stop();
+    for (const t of this._stream?.getTracks() ?? []) if (this.owned.has(t)) t.stop();
+    this.owned.clear();
     this._stream = null;
-    this.ownsStream = false;
   }
 
   /** Stops a recording in progress (keeping it) and releases devices the recorder opened. */

@@ -17,6 +17,8 @@ export type RecorderStats = {
   audioTrimmedMs: number;
   /** How far the audio sample clock is from capture time right now (positive: audio late), ms. */
   syncOffsetMs: number;
+  /** How far behind the page clock the newest capture-stamped audio is when it arrives, ms (null without capture timestamps). */
+  audioCaptureLagMs: number | null;
   /** Estimated drift of the audio device clock against the system clock, ppm (null until known); corrected by slewing. */
   audioDriftPpm: number | null;
   /** Where audio timing comes from: sample clock calibrated to capture timestamps, or estimated from context latency. */
@@ -44,6 +46,7 @@ export const emptyStats = (): RecorderStats => ({
   audioGapFilledMs: 0,
   audioTrimmedMs: 0,
   syncOffsetMs: 0,
+  audioCaptureLagMs: null,
   audioDriftPpm: null,
   audioClock: 'none',
   videoClockOffsetMs: null,

@@ -52,6 +52,17 @@ export class AudioCapture {
     return cap;
   }
 
+  /**
+   * Feeds the worklet from another microphone. The new source is connected before the old one is
+   * disconnected, within one render quantum: the sample clock runs on without a gap.
+   */
+  replaceSource(track: MediaStreamTrack): void {
+    const next = this.context.createMediaStreamSource(new MediaStream([track]));
+    next.connect(this.node!);
+    this.source?.disconnect();
+    this.source = next;
+  }
+
   /** Hands a port to the worklet and returns its partner for the encode worker. */
   connect(): MessagePort {
     const ch = new MessageChannel();

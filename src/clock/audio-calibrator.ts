@@ -6,8 +6,17 @@
  * same track as `AudioData` with capture timestamps (MediaStreamTrackProcessor), both streams carry
  * the same samples: finding a capture-stamped window inside the worklet stream by normalised cross
  * correlation gives the offset to the sample. Result: capture(f) = offsetUs + f · 1e6 / rate.
+ * The timestamps jitter by a few ms, so the offset is averaged over every captured chunk held,
+ * each placed through the matched window by sample count.
  */
-export type CalibrationLock = { offsetUs: number; score: number; frame: number; captureUs: number };
+export type CalibrationLock = {
+  offsetUs: number;
+  score: number;
+  frame: number;
+  captureUs: number;
+  /** Context frame of the first sample captured since resetCaptured(). */
+  startFrame: number;
+};
 
 const WINDOW = 2048;
 const RING_SECONDS = 4;
@@ -20,6 +29,8 @@ export class AudioCalibrator {
   private wEnd = -1;
   private readonly captured: { us: number; data: Float32Array }[] = [];
   private capturedFrames = 0;
+  /** Captured samples dropped from the front since resetCaptured(). */
+  private droppedFrames = 0;
   private prior: number | null = null;
   /** Half-width of the lag search around the prior, µs. */
   searchUs = 250_000;
@@ -45,8 +56,17 @@ export class AudioCalibrator {
     this.captured.push({ us: captureUs, data: mono });
     this.capturedFrames += mono.length;
     while (this.capturedFrames - (this.captured[0]?.data.length ?? 0) > this.rate * 1.5) {
-      this.capturedFrames -= this.captured.shift()!.data.length;
+      const n = this.captured.shift()!.data.length;
+      this.capturedFrames -= n;
+      this.droppedFrames += n;
     }
+  }
+
+  /** Forgets the capture-stamped audio (another device is coming, or the device stalled). */
+  resetCaptured(): void {
+    this.captured.length = 0;
+    this.capturedFrames = 0;
+    this.droppedFrames = 0;
   }
 
   /** Tries to lock; returns the lock, or null when there is not yet enough signal to be sure. */
@@ -90,12 +110,20 @@ export class AudioCalibrator {
     // The runner-up away from the peak's own neighbourhood tells whether the match is unique.
     for (let lag = lo; lag <= hi; lag++) if (Math.abs(lag - bestLag) > 24) second = Math.max(second, scores[lag - lo] as number);
     if (best < 0.9 || best - second < 0.02) return null;
-    this.lastLock = { offsetUs: ref.us - bestLag * period, score: best, frame: bestLag, captureUs: ref.us };
+    // Each chunk's timestamp against its frame (sample count from the matched window) is one
+    // measurement of the offset; the interquartile mean keeps an odd late stamp out.
+    const first = bestLag - ref.at;
+    const offsets = this.captured.map((c, i) => c.us - (first + (ref.starts[i] as number)) * period).sort((a, b) => a - b);
+    const q = offsets.slice(Math.floor(offsets.length / 4), Math.ceil((offsets.length * 3) / 4));
+    const offsetUs = q.reduce((a, b) => a + b, 0) / q.length;
+    // The mean is the offset around the middle of what is held.
+    const frame = first + Math.round(this.capturedFrames / 2);
+    this.lastLock = { offsetUs, score: best, frame, captureUs: offsetUs + frame * period, startFrame: first - this.droppedFrames };
     return this.lastLock;
   }
 
   /** The captured window with the most change in loudness (an onset is unambiguous; a steady tone is not). */
-  private pickWindow(): { us: number; data: Float32Array } | null {
+  private pickWindow(): { us: number; at: number; starts: number[]; data: Float32Array } | null {
     if (this.capturedFrames < WINDOW * 4) return null;
     const all = new Float32Array(this.capturedFrames);
     const starts: number[] = [];
@@ -122,9 +150,10 @@ export class AudioCalibrator {
       }
     }
     if (bestAt < 0) return null;
-    let ci = 0;
-    while (ci + 1 < starts.length && (starts[ci + 1] as number) <= bestAt) ci++;
-    const us = (this.captured[ci] as { us: number }).us + ((bestAt - (starts[ci] as number)) * 1e6) / this.rate;
-    return { us, data: all.subarray(bestAt, bestAt + WINDOW) };
+    // The window's capture time from every chunk's timestamp by sample count; the median is not
+    // thrown by one stamp's jitter (the search is centred on it).
+    const est = this.captured.map((c, i) => c.us + ((bestAt - (starts[i] as number)) * 1e6) / this.rate).sort((a, b) => a - b);
+    const us = est[est.length >> 1] as number;
+    return { us, at: bestAt, starts, data: all.subarray(bestAt, bestAt + WINDOW) };
   }
 }

@@ -1,24 +1,32 @@
 import { AudioSample, type AudioSampleSource } from 'mediabunny';
-import { AudioCalibrator } from '../../src/clock/audio-calibrator.js';
+import { AudioCalibrator, type CalibrationLock } from '../../src/clock/audio-calibrator.js';
 import type { SessionClock } from '../../src/clock/session-clock.js';
 
 /** Gaps or overlaps larger than this are filled with silence or trimmed at once; smaller errors are slewed. */
 const STEP_LIMIT_US = 20_000;
+/** A lock off the fitted line by more than this is a step in the offset, not drift. */
+const LOCK_STEP_US = 4_000;
 /** Slew: at most one sample added or removed per this many samples (0.1 %, inaudible). */
 const SLEW_EVERY = 1000;
 
 type Block = { frame: number; channels: Float32Array[] };
+/** The capture offset (capture time − frame · period) over capture time: y0 at x0, changing by slope per µs. */
+type Line = { x0: number; y0: number; slope: number };
+
+const slice = (b: Block, from: number, to: number): Block => ({ frame: b.frame + from, channels: b.channels.map((c) => c.subarray(from, to)) });
+const frames = (b: Block): number => b.channels[0]?.length ?? 0;
 
 /**
  * Audio on the session clock. The worklet's sample count is the continuous clock; the calibrator
- * anchors it to capture time. Output timestamps are the count of samples emitted, so audio never
- * steps; where the placement drifts from capture time by more than a sample it is slewed back by
- * dropping or repeating single samples, and a device stall is filled with silence.
+ * anchors it to capture time, and a line through the locks follows the device clock's drift.
+ * Output timestamps are the count of samples emitted, so audio never steps; where the placement
+ * drifts from capture time by more than a sample it is slewed back by dropping or repeating single
+ * samples, and a device stall is filled with silence.
  */
 export class AudioPipeline {
   readonly calibrator: AudioCalibrator;
-  /** capture(frame) = anchorUs + frame · period, once known. */
-  private anchorUs: number | null = null;
+  /** capture(frame) = offset + frame · period, the offset on this line; once known. */
+  private line: Line | null = null;
   calibrated = false;
   /** Placing audio by the prior while calibration is still pending. */
   private estimated = false;
@@ -41,11 +49,30 @@ export class AudioPipeline {
   private recent: { us: number; channels: Float32Array[] }[] = [];
   private readonly period: number;
   private lastLockAt = 0;
+  /** After a microphone switch, until the new device is locked. */
+  private relocking = false;
   /** (capture time, calibrated offset) of each lock: the offset's slope is the device clock's drift. */
   private readonly locks: [number, number][] = [];
+  /**
+   * After the capture timestamps jumped (a device stall): worklet frames from here on wait until a
+   * lock tells where the audio resumed, so no sample is placed by the pre-stall line.
+   */
+  private holdFrom: number | null = null;
+  /** Offsets to search around after a stall: the sample clock either stopped with the device or ran on. */
+  private relockPriors: number[] = [];
+  /** End (capture time, µs) of the last capture-stamped chunk: the next one should start there. */
+  private capturedEnd: number | null = null;
+
+  /** The line through the locks, refitted at each lock. */
+  private fitted: Line | null = null;
 
   /** Audio device clock drift against the system clock, ppm (positive: the device runs slow); null until 30 s of locks. */
   get driftPpm(): number | null {
+    return this.fitted ? this.fitted.slope * 1e6 : null;
+  }
+
+  /** Least-squares line through the locks; null until they span 30 s. */
+  private fit(): Line | null {
     const l = this.locks;
     if (l.length < 3 || (l[l.length - 1] as [number, number])[0] - (l[0] as [number, number])[0] < 30e6) return null;
     const mx = l.reduce((a, p) => a + p[0], 0) / l.length;
@@ -56,7 +83,18 @@ export class AudioPipeline {
       num += (x - mx) * (y - my);
       den += (x - mx) ** 2;
     }
-    return den ? (num / den) * 1e6 : null;
+    return den ? { x0: mx, y0: my, slope: num / den } : null;
+  }
+
+  private offsetAt(captureUs: number): number {
+    const l = this.line as Line;
+    return l.y0 + l.slope * (captureUs - l.x0);
+  }
+
+  /** Capture time of a context frame: solves c = offset(c) + frame · period. */
+  private captureOf(frame: number): number {
+    const l = this.line as Line;
+    return (l.y0 - l.slope * l.x0 + frame * this.period) / (1 - l.slope);
   }
 
   constructor(
@@ -82,13 +120,30 @@ export class AudioPipeline {
 
   setPrior(offsetUs: number): void {
     this.calibrator.setPrior(offsetUs);
-    if (this.anchorUs === null) this.anchorUs = offsetUs;
+    if (this.line === null) this.line = { x0: 0, y0: offsetUs, slope: 0 };
   }
 
   /** Uses the prior as the anchor (no capture timestamps available). */
   useEstimate(): void {
     this.estimated = true;
-    if (this.anchorUs !== null) this.flushPending();
+    if (this.line !== null) this.flushPending();
+  }
+
+  /**
+   * Another microphone feeds the worklet from now on. The sample clock goes on (no gap), but the new
+   * device has its own latency and clock: drop the old device's capture-stamped audio, search wide
+   * again and re-anchor at the next lock; the drift estimate starts over.
+   */
+  sourceChanged(): void {
+    this.calibrator.resetCaptured();
+    this.calibrator.searchUs = 250_000;
+    this.recent = [];
+    this.locks.length = 0;
+    this.fitted = null;
+    this.lastLockAt = 0;
+    this.relocking = true;
+    this.relockPriors = [];
+    this.capturedEnd = null;
   }
 
   addCaptured(data: AudioData): void {
@@ -97,20 +152,41 @@ export class AudioPipeline {
       data.copyTo(plane, { planeIndex: Math.min(ch, data.numberOfChannels - 1), format: 'f32-planar' });
       return plane;
     });
+    const gapUs = this.capturedEnd === null ? 0 : data.timestamp - this.capturedEnd;
+    if (Math.abs(gapUs) > STEP_LIMIT_US) this.captureBreak(gapUs);
+    this.capturedEnd = data.timestamp + data.numberOfFrames * this.period;
     this.calibrator.addCaptured(data.timestamp, channels[0] as Float32Array);
     this.recent.push({ us: data.timestamp, channels });
     while (this.recent.length > 1 && (this.recent[0] as { us: number }).us < data.timestamp - 500_000) this.recent.shift();
     const now = performance.now();
-    // Until locked try often; afterwards re-check now and then with a narrow search (cheap).
-    if (!this.calibrated ? now - this.lastLockAt > 100 : now - this.lastLockAt > 5000) {
+    // Until locked try often; until the drift is known re-anchor every second (a 200 ppm device
+    // drifts 1 ms in 5 s); afterwards re-check now and then with a narrow search (cheap).
+    const every = !this.calibrated || this.relocking ? 100 : this.driftPpm === null ? 1000 : 5000;
+    if (now - this.lastLockAt > every) {
       this.lastLockAt = now;
-      const lock = this.calibrator.tryLock();
+      const lock = this.tryLock();
       if (lock) {
+        // Audio captured before the stall is placed by the old line, from where it resumed by the new.
+        const held = this.holdFrom !== null ? this.pending : [];
+        if (this.holdFrom !== null) {
+          this.pending = [];
+          this.holdFrom = null;
+          for (const b of held) if (lock.startFrame > b.frame) this.place(slice(b, 0, lock.startFrame - b.frame));
+        }
+        // Across a stall the offset jumps; the older locks move with it so the drift estimate goes on.
+        const jump = this.calibrated && this.locks.length ? lock.offsetUs - this.offsetAt(lock.captureUs) : 0;
+        // A lock this far off the line is a step (the context lost or repeated input, a stall), not
+        // drift: 200 ppm moves the offset 1 ms in 5 s and a lock is good to ~0.5 ms. Left in, one
+        // such lock bent the fitted slope by >100 ppm here.
+        if (Math.abs(jump) > LOCK_STEP_US) for (const p of this.locks) p[1] += jump;
         this.locks.push([lock.captureUs, lock.offsetUs]);
         if (this.locks.length > 120) this.locks.shift();
-        this.anchorUs = lock.offsetUs;
-        this.calibrator.setPrior(lock.offsetUs);
+        this.fitted = this.fit();
+        this.line = this.fitted ?? { x0: lock.captureUs, y0: lock.offsetUs, slope: 0 };
         this.calibrator.searchUs = 5_000;
+        this.relocking = false;
+        this.relockPriors = [];
+        for (const b of held) if (lock.startFrame < b.frame + frames(b)) this.place(slice(b, Math.max(0, lock.startFrame - b.frame), frames(b)));
         if (!this.calibrated) {
           this.calibrated = true;
           this.flushPending();
@@ -119,17 +195,63 @@ export class AudioPipeline {
     }
   }
 
-  /** A block from the worklet. Held until the clock is anchored, then placed. */
+  private tryLock(): CalibrationLock | null {
+    for (const prior of this.relockPriors) {
+      this.calibrator.setPrior(prior);
+      const lock = this.calibrator.tryLock();
+      if (lock) return lock;
+    }
+    if (this.relockPriors.length) return null;
+    // Centre the search where the line says the offset is now (it moves with the drift).
+    if (this.calibrated && this.capturedEnd !== null) this.calibrator.setPrior(this.offsetAt(this.capturedEnd));
+    return this.calibrator.tryLock();
+  }
+
+  /**
+   * The capture timestamps jumped by gapUs: the device stalled (or its clock was reset). What is
+   * held for calibration is no longer one run of samples; the offset may have jumped by the gap (the
+   * sample clock stopped too) or not (it ran on through silence). Relock, searching both.
+   */
+  private captureBreak(gapUs: number): void {
+    this.calibrator.resetCaptured();
+    if (!this.calibrated || this.line === null || this.capturedEnd === null) return;
+    const offset = this.offsetAt(this.capturedEnd);
+    this.relockPriors = [offset, offset + gapUs];
+    this.calibrator.searchUs = STEP_LIMIT_US;
+    this.relocking = true;
+    this.lastLockAt = 0;
+    this.holdFrom ??= Math.round((this.capturedEnd - offset - STEP_LIMIT_US) / this.period);
+  }
+
+  /** Places what was held for a relock by the line as it is (no lock came in time). */
+  private release(): void {
+    this.holdFrom = null;
+    this.flushPending();
+  }
+
+  /** A block from the worklet. Held until the clock is anchored (after a stall, re-anchored), then placed. */
   addPcm(block: Block): void {
     this.calibrator.addWorklet(block.frame, block.channels[0] as Float32Array);
     this.workletEnd = Math.max(this.workletEnd, block.frame + (block.channels[0]?.length ?? 0));
-    if (this.anchorUs === null || !(this.calibrated || this.estimated)) {
-      this.pending.push(block);
-      // Keep at most ~3 s while waiting for calibration.
-      while (this.pending.length > 1 && this.pendingFrames() > this.rate * 3) this.pending.shift();
+    if (this.line === null || !(this.calibrated || this.estimated)) {
+      this.hold(block);
+      return;
+    }
+    if (this.holdFrom !== null) {
+      const cut = Math.min(frames(block), Math.max(0, this.holdFrom - block.frame));
+      if (cut > 0) this.place(slice(block, 0, cut));
+      if (cut < frames(block)) this.hold(slice(block, cut, frames(block)));
+      // A relock normally comes within ~0.5 s; without one (silence) audio must not wait longer.
+      if (this.pendingFrames() > this.rate) this.release();
       return;
     }
     this.place(block);
+  }
+
+  private hold(block: Block): void {
+    this.pending.push(block);
+    // Keep at most ~3 s while waiting for calibration.
+    while (this.pending.length > 1 && this.pendingFrames() > this.rate * 3) this.pending.shift();
   }
 
   private pendingFrames(): number {
@@ -151,9 +273,9 @@ export class AudioPipeline {
       block = { frame: this.placedEnd, channels: block.channels.map((c) => c.subarray(skip)) };
     }
     const n = block.channels[0]?.length ?? 0;
-    if (!n || this.anchorUs === null) return;
+    if (!n || this.line === null) return;
     this.placedEnd = block.frame + n;
-    const c0 = this.anchorUs + block.frame * this.period;
+    const c0 = this.captureOf(block.frame);
     this.newestCaptureUs = Math.max(this.newestCaptureUs, c0 + n * this.period);
     if (!this.clock.started) return;
     for (const [from, to] of this.clock.keepRanges(c0, n, this.rate)) {
@@ -213,10 +335,10 @@ export class AudioPipeline {
    * same samples, mapped to context frames through the calibration), so stop need not wait.
    */
   private fillTail(): void {
-    if (!this.calibrated || this.anchorUs === null || this.workletEnd < 0) return;
+    if (!this.calibrated || this.line === null || this.workletEnd < 0) return;
     for (const c of this.recent) {
       const n = c.channels[0]?.length ?? 0;
-      const frame = Math.round((c.us - this.anchorUs) / this.period);
+      const frame = Math.round((c.us - this.offsetAt(c.us)) / this.period);
       if (frame + n <= this.workletEnd) continue;
       const skip = Math.max(0, this.workletEnd - frame);
       this.place({ frame: frame + skip, channels: c.channels.map((x) => x.subarray(skip)) });
@@ -231,6 +353,7 @@ export class AudioPipeline {
 
   /** Pads with silence to exactly `endMediaUs` (or cuts the excess), then waits for the encoder. */
   async finish(endMediaUs: number): Promise<void> {
+    if (this.holdFrom !== null) this.release();
     this.fillTail();
     const missing = Math.round((endMediaUs - this.emittedUs) / this.period);
     if (missing > 0) this.emit(Array.from({ length: this.channels }, () => new Float32Array(missing)));

@@ -42,6 +42,9 @@ class Session {
   private stopping: Promise<void> | null = null;
   private readers: ReadableStreamDefaultReader<unknown>[] = [];
   private ports: MessagePort[] = [];
+  /** The camera being recorded; after a switch, the previous one until the new one's first frame. */
+  private videoReader: ReadableStreamDefaultReader<VideoFrame> | null = null;
+  private audioPort: MessagePort | null = null;
   /** Page clock now, µs. */
   private readonly pageNow: () => number;
 
@@ -128,26 +131,74 @@ class Session {
     return !this.audio ? 'none' : this.audio.calibrated ? 'calibrated' : 'estimated';
   }
 
-  private async readVideo(stream: ReadableStream<VideoFrame>): Promise<void> {
+  /**
+   * Reads camera frames. A switched-to camera takes over at its first frame, so the file has no
+   * gap: until then the previous camera keeps running (and its held frame covers the hand-over).
+   */
+  private async readVideo(stream: ReadableStream<VideoFrame>, switching = false): Promise<void> {
     const reader = stream.getReader();
     this.readers.push(reader as ReadableStreamDefaultReader<unknown>);
+    if (!switching) this.videoReader = reader;
+    let first = true;
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        if (!this.video || this.clock.stopped) {
+        if (!this.video || !this.capturing) {
+          value.close();
+          continue;
+        }
+        if (first && switching) {
+          const previous = this.videoReader;
+          this.videoReader = reader;
+          this.video.newSource();
+          void previous?.cancel().catch(() => {});
+          this.readers = this.readers.filter((r) => r !== previous);
+        }
+        first = false;
+        if (reader !== this.videoReader) {
           value.close();
           continue;
         }
         this.video.push(value, this.pageNow());
       }
     } catch (e) {
-      if (!this.clock.stopped) this.fail(toRecorderError(e, ErrorCode.TrackEnded, 'The camera stream failed'));
+      if (!this.clock.stopped && reader === this.videoReader) this.fail(toRecorderError(e, ErrorCode.TrackEnded, 'The camera stream failed'));
     }
   }
 
+  switchVideo(stream: ReadableStream<VideoFrame>): void {
+    if (!this.video || this.clock.stopped) {
+      void stream.cancel().catch(() => {});
+      return;
+    }
+    void this.readVideo(stream, true);
+  }
+
+  /** The microphone changed: the worklet stream goes on; recalibrate against the new device's AudioData. */
+  switchAudio(port: MessagePort | undefined): void {
+    if (!this.audio || this.clock.stopped) {
+      port?.close();
+      return;
+    }
+    if (this.audioPort) {
+      this.audioPort.close();
+      this.ports = this.ports.filter((p) => p !== this.audioPort);
+      this.audioPort = null;
+    }
+    this.audio.sourceChanged();
+    if (port) this.listenAudioCapture(port);
+  }
+
+  /**
+   * Whether capture is still read. It outlasts the stop instant: what was captured before it but
+   * arrives after the stop command still belongs in the file (stop waits for it, then releases).
+   */
+  capturing = true;
+
   /** Stops reading the capture streams. */
   private release(): void {
+    this.capturing = false;
     for (const r of this.readers) void r.cancel().catch(() => {});
     for (const p of this.ports) p.close();
     this.readers = [];
@@ -157,12 +208,13 @@ class Session {
   private listenAudioCapture(port: MessagePort): void {
     port.onmessage = (e: MessageEvent<AudioData>) => {
       try {
-        if (!this.clock.stopped) this.audio?.addCaptured(e.data);
+        if (this.capturing) this.audio?.addCaptured(e.data);
       } finally {
         e.data.close();
       }
     };
     this.ports.push(port);
+    this.audioPort = port;
   }
 
   start(at: number): void {
@@ -209,6 +261,8 @@ class Session {
       s.audioTrimmedMs = this.audio.trimmedUs / 1000;
       s.syncOffsetMs = this.audio.errorUs / 1000;
       s.audioDriftPpm = this.audio.driftPpm;
+      const newest = this.audio.newestCapture;
+      s.audioCaptureLagMs = Number.isFinite(newest) && this.config.audio ? (now - newest) / 1000 : null;
     }
     s.audioClock = this.audioClock();
     s.bytesStored = this.store?.bytesStored ?? 0;
@@ -346,11 +400,19 @@ self.onmessage = (e: MessageEvent<EncodeCommand>) => {
         session.init(cmd).catch((err) => session?.fail(toRecorderError(err, ErrorCode.EncoderFailed, 'Setting up the recording failed')));
         return;
       case 'video-frame':
-        if (s?.video && !s.clock.stopped) s.video.push(cmd.frame, 0, cmd.captureUs);
+        if (s?.video && s.capturing) s.video.push(cmd.frame, 0, cmd.captureUs);
         else cmd.frame.close();
         return;
       case 'audio-prior':
         s?.audio?.setPrior(cmd.offsetUs);
+        return;
+      case 'video-source':
+        if (s) s.switchVideo(cmd.video);
+        else void cmd.video.cancel().catch(() => {});
+        return;
+      case 'audio-source':
+        if (s) s.switchAudio(cmd.audioCapture);
+        else cmd.audioCapture?.close();
         return;
       case 'start':
         s?.start(cmd.at);

@@ -58,6 +58,10 @@ export type EncodeCommand =
   /** Fallback video path: frames the page took from a <video> element, with their capture time. */
   | { type: 'video-frame'; frame: VideoFrame; captureUs: number }
   | { type: 'audio-prior'; offsetUs: number }
+  /** Another camera mid-recording: it takes over at its first frame (the old one runs until then). */
+  | { type: 'video-source'; video: ReadableStream<VideoFrame> }
+  /** Another microphone mid-recording (already connected to the worklet); its capture-stamped AudioData, when available. */
+  | { type: 'audio-source'; audioCapture?: MessagePort }
   | { type: 'start'; at: number }
   | { type: 'pause'; at: number }
   | { type: 'resume'; at: number }

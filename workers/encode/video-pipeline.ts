@@ -1,6 +1,9 @@
 import { EncodedPacket, type EncodedVideoPacketSource } from 'mediabunny';
 import { VideoClockOffset, type SessionClock } from '../../src/clock/session-clock.js';
 
+/** Pixel formats encoders take; others (a depth camera's 16-bit luma, say) go through the canvas. */
+const ENCODABLE = new Set(['I420', 'I420A', 'I422', 'I444', 'NV12', 'RGBA', 'RGBX', 'BGRA', 'BGRX']);
+
 type Held = { frame: VideoFrame; mediaUs: number };
 
 /**
@@ -9,7 +12,7 @@ type Held = { frame: VideoFrame; mediaUs: number };
  * encoder queue is full, new frames are dropped and the held one simply lasts longer.
  */
 export class VideoPipeline {
-  readonly offset = new VideoClockOffset();
+  offset = new VideoClockOffset();
   framesIn = 0;
   framesEncoded = 0;
   framesDropped = 0;
@@ -25,6 +28,10 @@ export class VideoPipeline {
   private readonly keyframeIntervalUs: number;
   width = 0;
   height = 0;
+  /** Frames of another size (a switched camera, a resized window) are fitted into the recording's size here. */
+  private canvas: OffscreenCanvas | null = null;
+  private ctx: OffscreenCanvasRenderingContext2D | null = null;
+  framesScaled = 0;
 
   constructor(
     private readonly clock: SessionClock,
@@ -55,6 +62,14 @@ export class VideoPipeline {
   /** Capture time (page clock, µs) of the newest frame seen. */
   get newestCaptureUs(): number {
     return this.lastCaptureUs;
+  }
+
+  /**
+   * Another camera: its timestamps may count from another origin, so the offset to the page clock
+   * is estimated afresh. The held frame stays: it lasts until the new camera's first frame.
+   */
+  newSource(): void {
+    this.offset = new VideoClockOffset();
   }
 
   /** A frame from the camera; `captureUs` when the caller knows it exactly, else mapped from its timestamp. */
@@ -101,13 +116,36 @@ export class VideoPipeline {
     const duration = Math.max(1, Math.round(untilUs - h.mediaUs));
     const keyFrame = h.mediaUs - this.lastKeyUs >= this.keyframeIntervalUs - duration / 2;
     if (keyFrame) this.lastKeyUs = h.mediaUs;
-    const out = new VideoFrame(h.frame, { timestamp: Math.round(h.mediaUs), duration });
+    const out = this.fit(h.frame, Math.round(h.mediaUs), duration);
     h.frame.close();
     try {
       this.encoder.encode(out, { keyFrame });
     } finally {
       out.close();
     }
+  }
+
+  /**
+   * The frame re-stamped for the timeline; scaled (aspect kept, black bars) when its size is not the
+   * recording's, and converted when its pixel format is not one encoders take.
+   */
+  private fit(frame: VideoFrame, timestamp: number, duration: number): VideoFrame {
+    const w = this.width;
+    const h = this.height;
+    if (frame.displayWidth === w && frame.displayHeight === h && ENCODABLE.has(frame.format as string)) return new VideoFrame(frame, { timestamp, duration });
+    if (!this.canvas) {
+      this.canvas = new OffscreenCanvas(w, h);
+      this.ctx = this.canvas.getContext('2d', { alpha: false });
+    }
+    const ctx = this.ctx as OffscreenCanvasRenderingContext2D;
+    const s = Math.min(w / frame.displayWidth, h / frame.displayHeight);
+    const dw = frame.displayWidth * s;
+    const dh = frame.displayHeight * s;
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, w, h);
+    ctx.drawImage(frame, (w - dw) / 2, (h - dh) / 2, dw, dh);
+    this.framesScaled++;
+    return new VideoFrame(this.canvas, { timestamp, duration });
   }
 
   /** Encodes the held frame up to the stop instant and drains the encoder. */
