@@ -35,7 +35,19 @@ export function streamEnd(path, kind) {
 /** Decode errors from a full decode, ignoring the null muxer's timestamp complaints. */
 export function decodeErrors(path) {
   const r = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const lines = (r.stderr ?? '').split('\n').filter((l) => l.trim() && !/non monotonically increasing dts|Application provided invalid/.test(l));
+  // ffmpeg folds a repeated message into "Last message repeated N times"; that line belongs to
+  // whichever message came before it, so it is kept or dropped with that message.
+  const lines = [];
+  let previousIgnored = false;
+  for (const l of (r.stderr ?? '').split('\n')) {
+    if (!l.trim()) continue;
+    if (/Last message repeated \d+ times/.test(l)) {
+      if (!previousIgnored) lines.push(l);
+      continue;
+    }
+    previousIgnored = /non monotonically increasing dts|Application provided invalid/.test(l);
+    if (!previousIgnored) lines.push(l);
+  }
   if (r.status !== 0) lines.push(`ffmpeg exited with ${r.status}`);
   return lines;
 }
