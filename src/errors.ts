@@ -13,6 +13,12 @@ export const ErrorCode = {
   Unsupported: 'unsupported',
   Aborted: 'aborted',
   NotFound: 'not-found',
+  /** The upload server refused the credentials (401/403); the recording stays local. */
+  UploadUnauthorized: 'upload-unauthorized',
+  /** The upload server refused the size (413); the recording stays local. */
+  UploadTooLarge: 'upload-too-large',
+  /** The upload failed for good or did not verify; the recording stays local. */
+  UploadFailed: 'upload-failed',
   Internal: 'internal',
 } as const;
 

@@ -1,4 +1,5 @@
 import type { VideoCodecName } from './codecs.js';
+import { resolveUpload, type ResolvedUpload, type UploadOptions } from './upload/upload-options.js';
 
 export const Resolutions = {
   '480p': { width: 854, height: 480 },
@@ -68,6 +69,8 @@ export type RecorderOptions = {
   statsInterval?: number;
   /** Warn (`storagewarning` event) when free storage holds fewer minutes than this. */
   storageWarningMinutes?: number;
+  /** Upload to a tus server while recording. Without it the recorder never touches the network. */
+  upload?: UploadOptions | false;
 };
 
 export type ResolvedVideo = Required<Pick<VideoOptions, 'frameRate' | 'quality' | 'keyframeInterval' | 'maxQueueSeconds'>> &
@@ -81,6 +84,7 @@ export type ResolvedOptions = {
   name?: string;
   statsInterval: number;
   storageWarningMinutes: number;
+  upload: ResolvedUpload | false;
 };
 
 function fail(path: string, expected: string, got: unknown): never {
@@ -124,7 +128,7 @@ function known(o: Record<string, unknown>, path: string, keys: readonly string[]
 /** Validates caller options and fills defaults. Throws a TypeError naming the offending option. */
 export function resolveOptions(input: unknown = {}): ResolvedOptions {
   if (!isObj(input)) fail('', 'an object', input);
-  known(input, 'options', ['format', 'video', 'audio', 'name', 'statsInterval', 'storageWarningMinutes']);
+  known(input, 'options', ['format', 'video', 'audio', 'name', 'statsInterval', 'storageWarningMinutes', 'upload']);
   const format = oneOf(input, '', 'format', Formats) ?? 'mp4';
   const statsInterval = num(input, '', 'statsInterval', 50, 60_000) ?? 1000;
   const name = str(input, '', 'name');
@@ -172,7 +176,8 @@ export function resolveOptions(input: unknown = {}): ResolvedOptions {
   }
   if (!video && !audio) throw new TypeError('options.video and options.audio cannot both be false');
   const storageWarningMinutes = num(input, '', 'storageWarningMinutes', 0, 10_000) ?? 5;
-  return { format, video, audio, name, statsInterval, storageWarningMinutes };
+  const upload = resolveUpload(input.upload);
+  return { format, video, audio, name, statsInterval, storageWarningMinutes, upload };
 }
 
 /** The preset a frame size belongs to, by its shorter side. */

@@ -11,6 +11,8 @@ import type { StoredChunk } from './store/chunk-store.js';
 import { RecordingsLibrary, sessionLockName } from './store/recordings-library.js';
 import type { RecoveryReport } from './store/recovery.js';
 import type { EncodeCommand, EncodeConfig, EncodeEvent, StopResult } from '../workers/encode/protocol.js';
+import { RecorderLink, type Segment } from './upload/recorder-link.js';
+import type { RecordingUpload, UploadProgress, UploadResult } from './upload/uploader.js';
 
 export type RecorderState = 'idle' | 'starting' | 'recording' | 'paused' | 'stopping' | 'stopped' | 'failed';
 
@@ -30,6 +32,8 @@ export type Recording = {
   stats: RecorderStats;
   /** Milliseconds from stop() reaching the worker to each step of finishing the file. */
   stopTimings: Record<string, number>;
+  /** The upload of this recording (with `upload` on): progress, SHA-256, and a promise of the verified result. */
+  upload: RecordingUpload | null;
 };
 
 export type RecorderEventMap = {
@@ -43,6 +47,12 @@ export type RecorderEventMap = {
   streamchange: CustomEvent<{ stream: MediaStream; kind: 'video' | 'audio'; track: MediaStreamTrack }>;
   /** Storage holds less than `storageWarningMinutes` more of recording at the current bitrate. */
   storagewarning: CustomEvent<{ minutesLeft: number; usage: number; quota: number }>;
+  /** A fragment was stored: its bytes and media time range, for apps that stream live. */
+  segment: CustomEvent<Segment>;
+  /** Upload progress and state (with `upload` on). */
+  uploadprogress: CustomEvent<UploadProgress>;
+  /** The server's copy is complete and verified. */
+  uploadcomplete: CustomEvent<UploadResult>;
 };
 
 type Settled = { resolve: (r: Recording) => void; reject: (e: RecorderError) => void };
@@ -81,6 +91,8 @@ export class Recorder extends EventTarget {
   private _recording: Recording | null = null;
   private _level: AudioLevel = { rms: 0, peak: 0 };
   private codec: { video: string | null; audio: string | null } = { video: null, audio: null };
+  /** Live segments and upload of the current recording (see src/upload/recorder-link.ts). */
+  private link: RecorderLink | null = null;
 
   /** Throws a TypeError naming the option when options are malformed. */
   constructor(options: RecorderOptions = {}) {
@@ -168,6 +180,7 @@ export class Recorder extends EventTarget {
     try {
       const media = await this.open(stream);
       await this.setUp(media);
+      this.startLink();
       this.send({ type: 'start', at: performance.now() * 1000 });
       this.setState('recording');
     } catch (e) {
@@ -239,7 +252,8 @@ export class Recorder extends EventTarget {
       audio,
       statsIntervalMs: o.statsInterval,
       fragmentSeconds: o.video ? o.video.keyframeInterval : 1,
-      options: JSON.parse(JSON.stringify(o)),
+      // Upload headers may hold credentials: only the endpoint is kept with the recording.
+      options: JSON.parse(JSON.stringify({ ...o, upload: o.upload ? { endpoint: o.upload.endpoint } : false })),
     };
 
     const worker = new Worker(new URL('../workers/encode/encode-worker.ts', import.meta.url), { type: 'module', name: 'inpage-recorder-encode' });
@@ -374,6 +388,7 @@ export class Recorder extends EventTarget {
         return;
       case 'chunk':
         this.emit('chunk', ev.chunk);
+        this.link?.chunk(ev.chunk);
         return;
       case 'stopped':
         this.finish(ev.result);
@@ -538,6 +553,7 @@ export class Recorder extends EventTarget {
       audioClock: this.audioClock,
       stats: r.stats,
       stopTimings: r.timings,
+      upload: this.finishLink(r.durationUs),
     };
     this._stats = r.stats;
     this._recording = rec;
@@ -550,6 +566,7 @@ export class Recorder extends EventTarget {
 
   private failWith(err: RecorderError): void {
     if (this._state === 'failed') return;
+    this.abandonLink();
     this.tearDown();
     this.setState('failed');
     this.emit('error', err);
@@ -567,6 +584,7 @@ export class Recorder extends EventTarget {
   cancel(): void {
     if (this._state === 'idle' || this._state === 'stopped' || this._state === 'failed') return;
     this.send({ type: 'cancel' });
+    this.abandonLink();
     this.tearDown();
     this.settle?.reject(new RecorderError(ErrorCode.Aborted, 'The recording was cancelled.'));
     this.settle = null;
@@ -592,6 +610,25 @@ export class Recorder extends EventTarget {
     this.clones = [];
     this.current = {};
     for (const t of this._stream?.getTracks() ?? []) t.removeEventListener('ended', this.endedHandler);
+  }
+
+  /** Live segments and upload follow this recording's stored chunks. */
+  private startLink(): void {
+    this.link = new RecorderLink(this, this.options.upload);
+    this.link.start();
+  }
+
+  /** The recording is final: the last segments go out and the upload sends the rest. Returns the upload. */
+  private finishLink(durationUs: number): RecordingUpload | null {
+    const link = this.link;
+    this.link = null;
+    void link?.finish(durationUs);
+    return link?.recordingUpload ?? null;
+  }
+
+  private abandonLink(): void {
+    void this.link?.abandon();
+    this.link = null;
   }
 
   private releaseStream(): void {

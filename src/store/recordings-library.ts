@@ -27,6 +27,8 @@ export type RecordingInfo = {
   height: number | null;
   recovery: RecoveryReport | null;
   error: { code: string; message: string } | null;
+  /** Upload state, when the recording was made with `upload` on. */
+  upload: SessionRecord['upload'] | null;
 };
 
 export type StorageInfo = { usage: number | null; quota: number | null; persisted: boolean | null };
@@ -54,6 +56,7 @@ function info(s: SessionRecord): RecordingInfo {
     height: s.height ?? null,
     recovery: s.recovery ?? null,
     error: s.error ?? null,
+    upload: s.upload ?? null,
   };
 }
 

@@ -39,6 +39,25 @@ export type SessionRecord = {
   /** The options the recording ran with, for recovery and display. */
   options: unknown;
   error?: { code: string; message: string };
+  /** Upload to a tus server, when the recording was made with `upload` on. */
+  upload?: UploadRecord;
+};
+
+/** Where an upload stands; `complete` means the server's copy was verified against the local file. */
+export type UploadState = 'waiting' | 'uploading' | 'retrying' | 'offline' | 'verifying' | 'complete' | 'failed';
+
+/** Upload progress kept with the session, so an upload resumes after a reload or crash. */
+export type UploadRecord = {
+  endpoint: string;
+  /** The tus upload's URL once created. */
+  url: string | null;
+  state: UploadState;
+  /** Bytes the server has acknowledged. */
+  bytesUploaded: number;
+  /** SHA-256 (hex) of the local file, once it is final. */
+  sha256?: string;
+  error?: { code: string; message: string };
+  completedAt?: number;
 };
 
 export type ChunkRecord = {

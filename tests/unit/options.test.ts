@@ -23,6 +23,7 @@ describe('resolveOptions defaults', () => {
       name: undefined,
       statsInterval: 1000,
       storageWarningMinutes: 5,
+      upload: false,
       video: {
         resolution: '720p',
         width: undefined,
