@@ -1,11 +1,65 @@
 import { defineConfig } from 'vite';
 import { resolve } from 'node:path';
+import { VitePWA } from 'vite-plugin-pwa';
+import { tusDevEndpoint } from './server/tus.mjs';
+
+/**
+ * The demo as an installable offline app: a web app manifest and a Workbox service worker that
+ * precaches the whole build (page, library, encode worker, capture worklet, and any wasm such as
+ * the export engine), so after one online visit it loads, records, exports and downloads offline.
+ * Active in the built demo (`vite build`, `vite preview`); `vite` (dev) serves modules unbundled
+ * and registers no service worker.
+ */
+function demoPwa() {
+  return VitePWA({
+    registerType: 'autoUpdate',
+    injectRegister: 'script',
+    includeAssets: ['icon.svg'],
+    manifest: {
+      name: 'inpage-recorder',
+      short_name: 'Recorder',
+      description: 'Record camera and microphone in the browser. Works offline; nothing leaves the device unless you upload it.',
+      start_url: './',
+      scope: './',
+      display: 'standalone',
+      background_color: '#1b1b1b',
+      theme_color: '#1b1b1b',
+      icons: [
+        { src: 'icon-192.png', sizes: '192x192', type: 'image/png' },
+        { src: 'icon-512.png', sizes: '512x512', type: 'image/png' },
+        { src: 'icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        { src: 'icon.svg', sizes: 'any', type: 'image/svg+xml' },
+      ],
+    },
+    workbox: {
+      globPatterns: ['**/*.{html,js,mjs,css,svg,png,ico,webmanifest,wasm}'],
+      // The export engine's wasm core is ~30 MB; the default 2 MiB limit would leave it out.
+      maximumFileSizeToCacheInBytes: 64 * 1024 ** 2,
+      clientsClaim: true,
+      skipWaiting: true,
+      cleanupOutdatedCaches: true,
+      // Uploads go to the network (and resume when it is back), never to the page fallback.
+      navigateFallbackDenylist: [/^\/files\//],
+    },
+  });
+}
 
 // `vite build` builds the demo; `vite build --mode lib` the library (dist/lib/inpage-recorder.js),
 // whose worker and worklet are separate files resolved relative to the module.
 export default defineConfig(({ mode }) => ({
   base: './',
   worker: { format: 'es' },
+  // A tus endpoint at /files/ (uploads under .tus-uploads/), so `npm start` can upload out of the box.
+  plugins:
+    mode === 'lib'
+      ? []
+      : [
+          tusDevEndpoint({ directory: resolve(import.meta.dirname, '.tus-uploads'), maxSize: 8 * 1024 ** 3 }),
+          // Manifest, icons and service worker of the demo app (not part of the library build).
+          demoPwa(),
+        ],
+  // public/ holds the demo app's icons: the library build leaves them out.
+  ...(mode === 'lib' ? { publicDir: false as const } : {}),
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
   build:

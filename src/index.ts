@@ -12,7 +12,13 @@ export type { StoredChunk } from './store/chunk-store.js';
 export { RecordingsLibrary } from './store/recordings-library.js';
 export type { RecordingInfo, StorageInfo } from './store/recordings-library.js';
 export type { RecoveryReport, Gap } from './store/recovery.js';
+export { resumeUploads } from './upload/resume.js';
+export type { UploadOptions, UploadRequestInfo } from './upload/upload-options.js';
+export type { RecordingUpload, UploadProgress, UploadResult, UploadState } from './upload/uploader.js';
+export type { Segment } from './upload/recorder-link.js';
 export { InpageRecorderElement } from './element/inpage-recorder.js';
+export type { Exporter, ExportTarget } from './element/exporter.js';
+export type { InpageRecorderEventMap } from './element/events.js';
 export { defineInpageRecorder };
 
 defineInpageRecorder();

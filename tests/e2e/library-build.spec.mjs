@@ -16,7 +16,7 @@ let server;
 let env;
 
 before(async () => {
-  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--mode', 'lib', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--mode', 'lib', '--logLevel', 'error'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   site = mkdtempSync(join(tmpdir(), 'ipr-site-'));
   cpSync(join(root, 'dist/lib'), join(site, 'vendor/inpage-recorder'), { recursive: true });
   writeFileSync(
