@@ -6,6 +6,7 @@ import { emptyStats, type RecorderStats } from '../stats.js';
 import type { RecordingInfo } from '../store/recordings-library.js';
 import type { RecoveryReport } from '../store/recovery.js';
 import type { UploadProgress } from '../upload/uploader.js';
+import { resumeUploads } from '../upload/resume.js';
 import { OPTION_ATTRIBUTES, normalizeOption, optionProperties, type OptionName, type OptionValues } from './attributes.js';
 import { DevicesController } from './devices-controller.js';
 import type { Exporter, ExportJob } from './exporter.js';
@@ -17,6 +18,9 @@ import { styles } from './styles.js';
 import type { InpageRecorderEventMap } from './events.js';
 import { exportView, pickersView, settingsView, uploadView } from './panels.js';
 import { diagnosticsView, libraryView } from './views.js';
+
+/** Endpoints whose interrupted uploads this page has already resumed. */
+const resumedEndpoints = new Set<string>();
 
 /** A recording shown after stop or picked from the library: what the player, download and delete act on. */
 type Current = { id: string; name: string; file: File; url: string; createdAt: number; durationMs: number | null; recording: Recording | null };
@@ -648,6 +652,34 @@ export class InpageRecorderElement extends LitElement {
     super.connectedCallback();
     this.addEventListener('keydown', this.onKeyDown);
     this.watchStorage();
+    void this.updateComplete.then(() => this.resumeInterruptedUploads());
+  }
+
+  /**
+   * Uploads a reload or crash interrupted carry on when an element with the same endpoint appears
+   * again: once per endpoint and page, however many elements there are. Their progress is shown and
+   * fired like a live upload's.
+   */
+  private async resumeInterruptedUploads(): Promise<void> {
+    const endpoint = this.uploadEndpoint;
+    if (!endpoint || !this.isConnected || resumedEndpoints.has(endpoint)) return;
+    resumedEndpoints.add(endpoint);
+    try {
+      const uploads = await resumeUploads(
+        { endpoint },
+        {
+          onProgress: (p) => {
+            if (!this._recorder || !this.isLive(this._state)) this._upload = p;
+            this.fire('ipr-uploadprogress', p);
+          },
+          onComplete: (r) => this.fire('ipr-uploadcomplete', r),
+          onError: (e) => this.showError(e),
+        },
+      );
+      for (const u of uploads) u.done.catch((e: unknown) => this.showError(e));
+    } catch (e) {
+      this.showError(e);
+    }
   }
 
   override disconnectedCallback(): void {
@@ -701,7 +733,7 @@ export class InpageRecorderElement extends LitElement {
       </div>
       ${this.audio && view !== 'stopped' ? this.meter(s) : nothing}
       ${view === 'stopped' ? this.stoppedArea(s) : html`<div part="controls" class="controls">${this.controls(s, view)}<slot name="actions"></slot></div>`}
-      ${this._upload && (live || view === 'stopped') ? uploadView(s, this._upload) : nothing}
+      ${this._upload && (live || view === 'stopped' || view === 'idle') ? uploadView(s, this._upload) : nothing}
       <div part="status" class="status" role="status" aria-live="polite">
         <p class="state">${this.stateText(s, view)}</p>
         ${this._notice ? html`<p class="notice">${this._notice}</p>` : nothing}
