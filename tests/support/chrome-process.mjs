@@ -29,6 +29,8 @@ export async function startChrome(profile, { flags = [] } = {}) {
     browser,
     context,
     pid: child.pid,
+    /** The DevTools port: its HTTP endpoints (/json/new, /json/activate/ID) need no attached client. */
+    port,
     /** SIGKILL to the whole process group: browser, renderers, GPU and utility processes at once. */
     kill() {
       try {
