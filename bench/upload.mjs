@@ -14,6 +14,15 @@ const quick = args.includes('--quick');
 const secIdx = args.indexOf('--seconds');
 const seconds = secIdx >= 0 ? Number(args[secIdx + 1]) : quick ? 60 : 600;
 const pct = (xs, p) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))] : NaN);
+/** Least-squares slope of [x, y] points. */
+function lineFit(pts) {
+  if (pts.length < 2) return NaN;
+  const mx = pts.reduce((a, [x]) => a + x, 0) / pts.length;
+  const my = pts.reduce((a, [, y]) => a + y, 0) / pts.length;
+  const sxy = pts.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = pts.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxy / sxx;
+}
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 
 const only = args.indexOf('--only') >= 0 ? args[args.indexOf('--only') + 1] : null;
@@ -40,7 +49,7 @@ try {
         window.lags = [];
         window.upErrors = [];
         rec.addEventListener('uploadprogress', (e) => {
-          if (e.detail.bytesTotal === null) window.lags.push(e.detail.lagSeconds);
+          if (e.detail.bytesTotal === null) window.lags.push([performance.now() / 1000, e.detail.lagSeconds]);
         });
         rec.addEventListener('error', (e) => window.upErrors.push(e.detail.code));
         const s = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720, frameRate: 30 }, audio: true });
@@ -50,15 +59,17 @@ try {
       let rateBps = null;
       if (run.throttle) {
         // The link is set against the bitrate this recording actually produces: bytes stored
-        // between 4 s and 8 s (from zero would count the fragment still open as missing bytes).
+        // between 4 s and 14 s (from zero would count the fragment still open as missing bytes;
+        // a short window on a busy machine caught storage running behind and set the link far
+        // too slow).
         await sleep(4000);
         const a = await page.evaluate(() => window.upRec.stats);
-        await sleep(4000);
+        await sleep(10000);
         const b = await page.evaluate(() => window.upRec.stats);
         rateBps = ((b.bytesStored - a.bytesStored) / (b.durationMs - a.durationMs)) * 1000;
         await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: Math.round(rateBps * run.throttle) });
       }
-      await sleep(seconds * 1000 - (run.throttle ? 8000 : 0));
+      await sleep(seconds * 1000 - (run.throttle ? 14000 : 0));
       const stopCall = Date.now();
       const stopped = await page.evaluate(async () => {
         const r = await window.upRec.stop();
@@ -78,7 +89,13 @@ try {
         return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', buf)), (b) => b.toString(16).padStart(2, '0')).join('');
       });
       const errors = await page.evaluate(() => window.upErrors);
-      const lags = stopped.lags;
+      const series = stopped.lags;
+      const lags = series.map(([, l]) => l);
+      // How the lag grew: its least-squares slope (seconds of lag per second recorded; 0 when the
+      // link keeps up, 1 − link/bitrate when it does not) and the largest rise between successive
+      // progress events (a smooth growth has no rise much above one fragment, ~1 s).
+      const fit = lineFit(series.filter(([t]) => t - series[0][0] >= 10));
+      const maxRise = Math.max(0, ...series.slice(1).map(([, l], i) => l - series[i][1]));
       const row = {
         run: run.name,
         seconds,
@@ -87,6 +104,8 @@ try {
         lagP50: run.afterStop ? seconds : pct(lags, 0.5),
         lagP99: run.afterStop ? seconds : pct(lags, 0.99),
         stopToCompleteS: completeS,
+        lagSlope: run.afterStop ? 1 : fit,
+        lagMaxRiseS: run.afterStop ? NaN : maxRise,
         equal: fin ? sha256(tus.file(fin.id)) === local : false,
         errors,
       };
@@ -104,7 +123,7 @@ writeFileSync(join(outDir, 'upload.json'), JSON.stringify({ seconds, results }, 
 console.log(`\nUpload, ${seconds} s of 720p30 MP4 per run, @tus/server on loopback\n`);
 console.log(
   table(
-    ['run', 'recording Mbit/s', 'link Mbit/s', 'lag p50 s', 'lag p99 s', 'stop → server complete s', 'server = local (sha256)'],
-    results.map((r) => [r.run, r.bitrateMbps, r.linkMbps, f(r.lagP50), f(r.lagP99), f(r.stopToCompleteS), r.equal ? 'yes' : 'NO']),
+    ['run', 'recording Mbit/s', 'link Mbit/s', 'lag p50 s', 'lag p99 s', 'lag growth s/s', 'largest lag rise s', 'stop → server complete s', 'server = local (sha256)'],
+    results.map((r) => [r.run, r.bitrateMbps, r.linkMbps, f(r.lagP50), f(r.lagP99), f(r.lagSlope, 3), f(r.lagMaxRiseS), f(r.stopToCompleteS), r.equal ? 'yes' : 'NO']),
   ),
 );
