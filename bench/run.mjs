@@ -1,6 +1,8 @@
-// npm run bench -- [latency|memory|encoder|all|sync] [--quick]
-// Prints a table per benchmark and writes bench/out/<name>.json. Baselines (the browser's own
-// MediaRecorder) are measured in the same run, on the same stream.
+// npm run bench -- [compare|latency|memory|encoder|all|sync] [--quick]
+// compare (the default): inpage-recorder against MediaRecorder, fix-webm-duration, RecordRTC and
+// Mediabunny in one run, written up as BENCHMARKS.md (bench/compare.mjs). The others compare
+// inpage-recorder with the browser's own MediaRecorder only, in the same run, on the same stream;
+// each prints a table per benchmark and writes bench/out/<name>.json.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildLib, median, openBench, outDir, sample, slope, sleep, table, y4m } from './lib/harness.mjs';
@@ -8,9 +10,15 @@ import { judge } from './lib/judge.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const which = args.find((a) => !a.startsWith('--')) ?? 'all';
+const which = args.find((a) => !a.startsWith('--')) ?? 'compare';
 const RECORDERS = (process.env.BENCH_RECORDERS ?? 'inpage-recorder,MediaRecorder').split(',');
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+
+if (which === 'compare') {
+  const { runCompare } = await import('./compare.mjs');
+  await runCompare({ quick });
+  process.exit(0);
+}
 
 if (which === 'sync') {
   // A/V sync has its own runner and report (npm run bench:sync); not part of 'all'.

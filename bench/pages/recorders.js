@@ -1,8 +1,6 @@
 // One adapter per recorder under test: start(stream) and stop() → { file }. Each is configured
-// as its documentation recommends for recording.
-
-const VIDEO_BITRATE = 4_000_000; // what inpage-recorder's 'balanced' preset gives 720p30 H.264
-const AUDIO_BITRATE = 128_000;
+// as its documentation recommends for recording. The peers are in peers.js.
+import { mediaRecorder, mediabunny, recordRtc } from './peers.js';
 
 export const adapters = {
   /** inpage-recorder with its defaults (fragmented MP4, H.264 + AAC) or the given options. */
@@ -18,21 +16,11 @@ export const adapters = {
     };
   },
   /** The browser's MediaRecorder, timeslice 1 s, H.264 in WebM where offered (the same encoder as ours). */
-  MediaRecorder: (_Recorder, options) => {
-    const mimeType = ['video/webm;codecs=h264,opus', 'video/webm;codecs=vp8,opus', 'video/webm'].find((t) => MediaRecorder.isTypeSupported(t));
-    let mr;
-    const chunks = [];
-    return {
-      start: async (stream) => {
-        mr = new MediaRecorder(stream, { mimeType, videoBitsPerSecond: options.videoBitrate ?? VIDEO_BITRATE, audioBitsPerSecond: AUDIO_BITRATE });
-        mr.ondataavailable = (e) => e.data.size && chunks.push(e.data);
-        mr.start(1000);
-      },
-      stop: () =>
-        new Promise((resolve) => {
-          mr.onstop = () => resolve({ file: new File(chunks, 'mediarecorder.webm', { type: mr.mimeType }) });
-          mr.stop();
-        }),
-    };
-  },
+  MediaRecorder: (_Recorder, options) => mediaRecorder(options),
+  /** The same, with fix-webm-duration writing the duration into the file at stop. */
+  'MediaRecorder + fix-webm-duration': (_Recorder, options) => mediaRecorder(options, { fix: true }),
+  /** RecordRTC (a MediaRecorder wrapper), timeSlice 1 s. */
+  RecordRTC: (_Recorder, options) => recordRtc(options),
+  /** Mediabunny's MediaStream track sources into an in-memory MP4. */
+  Mediabunny: (_Recorder, options) => mediabunny(options),
 };
