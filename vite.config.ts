@@ -33,6 +33,9 @@ function demoPwa() {
     },
     workbox: {
       globPatterns: ['**/*.{html,js,mjs,css,svg,png,ico,webmanifest,wasm}'],
+      // The demo is never cross-origin isolated, so it only ever loads the single-thread export core:
+      // precaching the multi-thread one (another 32 MB) would be download for nothing.
+      globIgnores: ['**/ffmpeg-core-mt-*'],
       // The export engine's wasm core is ~30 MB; the default 2 MiB limit would leave it out.
       maximumFileSizeToCacheInBytes: 64 * 1024 ** 2,
       clientsClaim: true,
@@ -60,6 +63,8 @@ export default defineConfig(({ mode }) => ({
         ],
   // public/ holds the demo app's icons: the library build leaves them out.
   ...(mode === 'lib' ? { publicDir: false as const } : {}),
+  // ffmpeg.wasm resolves its worker and core relative to its own modules: pre-bundling would move them.
+  optimizeDeps: { exclude: ['@ffmpeg/ffmpeg', '@ffmpeg/util'] },
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
   build:
@@ -70,5 +75,16 @@ export default defineConfig(({ mode }) => ({
           target: 'es2022',
           lib: { entry: resolve(import.meta.dirname, 'src/index.ts'), formats: ['es'], fileName: () => 'inpage-recorder.js' },
         }
-      : { outDir: 'dist/demo', emptyOutDir: true, target: 'es2022' },
+      : {
+          outDir: 'dist/demo',
+          emptyOutDir: true,
+          target: 'es2022',
+          // The multi-thread export core keeps a name of its own, so the service worker can leave it out.
+          rollupOptions: {
+            output: {
+              assetFileNames: (asset: { originalFileNames?: string[] }) =>
+                asset.originalFileNames?.some((n) => n.includes('@ffmpeg/core-mt')) ? 'assets/ffmpeg-core-mt-[hash][extname]' : 'assets/[name]-[hash][extname]',
+            },
+          },
+        },
 }));

@@ -19,6 +19,12 @@ export const ErrorCode = {
   UploadTooLarge: 'upload-too-large',
   /** The upload failed for good or did not verify; the recording stays local. */
   UploadFailed: 'upload-failed',
+  /** The input is larger than the export engine can hold; `details` has the size and the limit. Download the original instead. */
+  ExportTooLarge: 'export-too-large',
+  /** The export failed or its engine crashed; the original is untouched. `details.log` has the engine's last lines. */
+  ExportFailed: 'export-failed',
+  /** This page cannot run the export engine (e.g. its CSP forbids WebAssembly); recording and download still work. */
+  ExportUnavailable: 'export-unavailable',
   Internal: 'internal',
 } as const;
 

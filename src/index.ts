@@ -10,7 +10,7 @@ export type { ProbeResult } from './probe.js';
 export type { VideoCodecName, AudioCodecName } from './codecs.js';
 export type { StoredChunk } from './store/chunk-store.js';
 export { RecordingsLibrary } from './store/recordings-library.js';
-export type { RecordingInfo, StorageInfo } from './store/recordings-library.js';
+export type { RecordingInfo, StorageInfo, ExportInfo } from './store/recordings-library.js';
 export type { RecoveryReport, Gap } from './store/recovery.js';
 export { resumeUploads } from './upload/resume.js';
 export type { UploadOptions, UploadRequestInfo } from './upload/upload-options.js';
@@ -18,6 +18,12 @@ export type { RecordingUpload, UploadProgress, UploadResult, UploadState } from 
 export type { Segment } from './upload/recorder-link.js';
 export { InpageRecorderElement } from './element/inpage-recorder.js';
 export type { Exporter, ExportTarget } from './element/exporter.js';
+export { exportRecording, createExporter, exportSupport, releaseExportEngines } from './export/export-api.js';
+export type { ExportInput, ExportOptions, ExportProgress, ExportResult, ExportStage } from './export/export-api.js';
+export { EXPORT_TARGETS } from './export/targets.js';
+export type { ExportTargetId, ExportTargetSpec } from './export/targets.js';
+export { EXPORT_LIMITS } from './export/limits.js';
+export type { ExportEngine } from './export/limits.js';
 export type { InpageRecorderEventMap } from './element/events.js';
 export { defineInpageRecorder };
 

@@ -131,6 +131,9 @@ export const defaultStrings = {
     'upload-unauthorized': 'The upload server refused the upload (not signed in). The recording is kept here.',
     'upload-too-large': 'The recording is too large for the upload server. It is kept here — download it instead.',
     'upload-failed': 'The upload failed. The recording is kept here — download it, or try again later.',
+    'export-too-large': 'The recording is too large to export in this browser. It is kept here — download the original instead.',
+    'export-failed': 'The export failed. The recording is kept unchanged — download the original, or try another format.',
+    'export-unavailable': 'This page cannot run the export engine (its security policy forbids WebAssembly). Recording and download still work.',
     internal: 'Something went wrong. Recordings made so far are kept — reload the page and try again.',
   } satisfies Record<ErrorCode, string>,
 } as const;

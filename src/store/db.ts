@@ -12,6 +12,11 @@ export function openRecorderDB(name = DB_NAME): Promise<RecorderDatabase> {
         sessions.createIndex('by-created', 'createdAt');
         db.createObjectStore('chunks', { keyPath: ['sessionId', 'seq'] });
       }
+      // Version 2 adds exports kept next to their recording; sessions and chunks stay as they are.
+      if (oldVersion < 2) {
+        const exports = db.createObjectStore('exports', { keyPath: 'id' });
+        exports.createIndex('by-recording', 'recordingId');
+      }
     },
   });
 }

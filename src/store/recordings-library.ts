@@ -1,7 +1,7 @@
 import { ErrorCode, RecorderError, toRecorderError } from '../errors.js';
 import { assembleFile, chunkRange, openRecorderDB, updateSession, type RecorderDatabase } from './chunk-store.js';
 import { planRecovery, type RecoveryReport } from './recovery.js';
-import { DB_NAME, type SessionRecord, type SessionState } from './schema.js';
+import { DB_NAME, type ExportRecord, type SessionRecord, type SessionState } from './schema.js';
 
 /** The Web Lock a recording's tab holds while it records: a free lock on a non-final session means its owner died. */
 export const sessionLockName = (id: string) => `inpage-recorder:${id}`;
@@ -29,7 +29,14 @@ export type RecordingInfo = {
   error: { code: string; message: string } | null;
   /** Upload state, when the recording was made with `upload` on. */
   upload: SessionRecord['upload'] | null;
+  /** Exports kept next to this recording (`saveExport`), oldest first. */
+  exports: ExportInfo[];
 };
+
+/** An export kept in the library, without its bytes (`getExport` has them). */
+export type ExportInfo = Omit<ExportRecord, 'blob'>;
+
+const exportInfo = ({ blob: _blob, ...rest }: ExportRecord): ExportInfo => rest;
 
 export type StorageInfo = { usage: number | null; quota: number | null; persisted: boolean | null };
 
@@ -39,7 +46,7 @@ async function heldLocks(): Promise<Set<string>> {
   return new Set([...(q.held ?? []), ...(q.pending ?? [])].map((l) => l.name ?? ''));
 }
 
-function info(s: SessionRecord): RecordingInfo {
+function info(s: SessionRecord, exports: ExportInfo[] = []): RecordingInfo {
   return {
     id: s.id,
     name: s.name,
@@ -57,6 +64,7 @@ function info(s: SessionRecord): RecordingInfo {
     recovery: s.recovery ?? null,
     error: s.error ?? null,
     upload: s.upload ?? null,
+    exports,
   };
 }
 
@@ -87,7 +95,9 @@ export class RecordingsLibrary {
     const all = await db.getAllFromIndex('sessions', 'by-created');
     // Byte counts of live or interrupted sessions come from their chunks, not the last checkpoint.
     for (const s of all) if (!FINAL.includes(s.state)) s.bytes = await this.storedBytes(s.id);
-    return all.reverse().map(info);
+    const exports = new Map<string, ExportInfo[]>();
+    for (const e of await db.getAll('exports')) exports.set(e.recordingId, [...(exports.get(e.recordingId) ?? []), exportInfo(e)]);
+    return all.reverse().map((s) => info(s, (exports.get(s.id) ?? []).sort((a, b) => a.createdAt - b.createdAt)));
   }
 
   private async storedBytes(id: string): Promise<number> {
@@ -122,7 +132,7 @@ export class RecordingsLibrary {
 
   /** Metadata of one recording. */
   async info(id: string): Promise<RecordingInfo> {
-    return info(await this.session(id));
+    return info(await this.session(id), await this.exports(id));
   }
 
   private async session(id: string): Promise<SessionRecord> {
@@ -157,12 +167,63 @@ export class RecordingsLibrary {
       throw new RecorderError(ErrorCode.InvalidState, 'This recording is still being recorded in another tab; stop it there first.');
     }
     const db = await this.db();
-    const tx = db.transaction(['sessions', 'chunks'], 'readwrite');
-    await Promise.all([tx.objectStore('chunks').delete(chunkRange(id)), tx.objectStore('sessions').delete(id)]);
+    const tx = db.transaction(['sessions', 'chunks', 'exports'], 'readwrite');
+    const exportKeys = await tx.objectStore('exports').index('by-recording').getAllKeys(id);
+    await Promise.all([
+      tx.objectStore('chunks').delete(chunkRange(id)),
+      tx.objectStore('sessions').delete(id),
+      ...exportKeys.map((k) => tx.objectStore('exports').delete(k)),
+    ]);
     await tx.done;
   }
 
-  /** Bytes of every stored chunk. */
+  /**
+   * Keeps an export next to its recording: listed with it (`exports`), deleted with it. The
+   * recording itself is not touched.
+   */
+  async saveExport(recordingId: string, blob: Blob, meta: { target: string; fileName: string; engine?: string | null }): Promise<ExportInfo> {
+    if (!(blob instanceof Blob)) throw new TypeError('blob must be a Blob');
+    if (!meta || typeof meta.target !== 'string' || typeof meta.fileName !== 'string' || !meta.fileName) {
+      throw new TypeError('meta must be { target: string, fileName: string, engine? }');
+    }
+    await this.session(recordingId);
+    const record: ExportRecord = {
+      id: crypto.randomUUID(),
+      recordingId,
+      target: meta.target,
+      fileName: meta.fileName,
+      mimeType: blob.type || 'application/octet-stream',
+      bytes: blob.size,
+      createdAt: Date.now(),
+      engine: meta.engine ?? null,
+      blob,
+    };
+    try {
+      await (await this.db()).put('exports', record);
+    } catch (e) {
+      throw toRecorderError(e, ErrorCode.StorageFailed, 'Keeping the export failed');
+    }
+    return exportInfo(record);
+  }
+
+  /** The exports kept next to a recording, oldest first. */
+  async exports(recordingId: string): Promise<ExportInfo[]> {
+    const all = await (await this.db()).getAllFromIndex('exports', 'by-recording', recordingId);
+    return all.sort((a, b) => a.createdAt - b.createdAt).map(exportInfo);
+  }
+
+  /** A kept export as a File. */
+  async getExport(exportId: string): Promise<File> {
+    const e = await (await this.db()).get('exports', exportId);
+    if (!e) throw new RecorderError(ErrorCode.NotFound, `No export with id ${exportId} is stored (it may have been deleted).`);
+    return new File([e.blob], e.fileName, { type: e.mimeType, lastModified: e.createdAt });
+  }
+
+  async deleteExport(exportId: string): Promise<void> {
+    await (await this.db()).delete('exports', exportId);
+  }
+
+  /** Bytes of every stored chunk and kept export. */
   async totalBytes(): Promise<number> {
     const db = await this.db();
     let n = 0;
@@ -171,6 +232,7 @@ export class RecordingsLibrary {
       n += cursor.value.size;
       cursor = await cursor.continue();
     }
+    for (const e of await db.getAll('exports')) n += e.bytes;
     return n;
   }
 

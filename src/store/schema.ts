@@ -3,7 +3,7 @@ import type { Format } from '../options.js';
 import type { RecoveryReport } from './recovery.js';
 
 export const DB_NAME = 'inpage-recorder';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** Lifecycle of a stored recording. `recording`/`paused`/`stopping` with a free lock mean interrupted. */
 export type SessionState = 'recording' | 'paused' | 'stopping' | 'complete' | 'interrupted' | 'recovered' | 'failed';
@@ -73,7 +73,23 @@ export type ChunkRecord = {
   crc32: number;
 };
 
+/** An export kept next to its recording (version 2); deleted with it. */
+export type ExportRecord = {
+  id: string;
+  recordingId: string;
+  /** Export target id (`mp4`, `mp3`, `poster`, …). */
+  target: string;
+  fileName: string;
+  mimeType: string;
+  bytes: number;
+  createdAt: number;
+  /** Which engine made it (`mediabunny`, `ffmpeg.wasm`). */
+  engine: string | null;
+  blob: Blob;
+};
+
 export interface RecorderDB extends DBSchema {
   sessions: { key: string; value: SessionRecord; indexes: { 'by-created': number } };
   chunks: { key: [string, number]; value: ChunkRecord };
+  exports: { key: string; value: ExportRecord; indexes: { 'by-recording': string } };
 }

@@ -41,11 +41,13 @@ describe('demo PWA', () => {
     assert.ok(manifest.icons.some((i) => i.sizes === '512x512' && i.purpose === 'maskable'));
     for (const i of manifest.icons) assert.ok(readFileSync(join(outDir, i.src)).length > 100, i.src);
     const sw = readFileSync(join(outDir, 'sw.js'), 'utf8');
-    for (const f of ['index.html', 'encode-worker-', 'capture-worklet-', 'manifest.webmanifest', 'icon-192.png']) assert.ok(sw.includes(f), `precached: ${f}`);
+    for (const f of ['index.html', 'encode-worker-', 'capture-worklet-', 'manifest.webmanifest', 'icon-192.png', 'ffmpeg-core-', 'ffmpeg-worker-']) assert.ok(sw.includes(f), `precached: ${f}`);
+    assert.match(sw, /ffmpeg-core-[\w-]+\.wasm/, 'the export engine (single-thread core) is precached');
+    assert.doesNotMatch(sw, /ffmpeg-core-mt-/, 'the multi-thread core, never used without cross-origin isolation, is not');
     assert.match(readFileSync(join(outDir, 'index.html'), 'utf8'), /rel="manifest"/);
   });
 
-  test('after one online visit: offline reload, record 3 s, play back, download; no request fails', async () => {
+  test('after one online visit: offline reload, record 3 s, play back, download, export; no request fails', async () => {
     const context = await env.browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     const failed = [];
@@ -83,6 +85,15 @@ describe('demo PWA', () => {
       assert.deepEqual(meta.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
       assert.ok(Math.abs(Number(meta.format.duration) - 3) <= 0.6, `duration ${meta.format.duration}`);
       assert.deepEqual(decodeErrors(path), []);
+
+      // Export with ffmpeg.wasm, offline: the engine comes from the precache.
+      await el.locator('select.export-target').selectOption('mp3');
+      await el.locator('button.export-start').click();
+      await el.locator('a.export-download').waitFor({ timeout: 60_000 });
+      const [exported] = await Promise.all([page.waitForEvent('download'), el.locator('a.export-download').click()]);
+      const mp3 = probe(await exported.path());
+      assert.equal(mp3.format.format_name, 'mp3');
+      assert.ok(Math.abs(Number(mp3.format.duration) - Number(meta.format.duration)) <= 0.15, `mp3 lasts ${mp3.format.duration} s`);
       assert.deepEqual(failed, [], 'no request failed');
       assert.deepEqual(logs.filter((l) => l.startsWith('[pageerror]')), []);
     } finally {
