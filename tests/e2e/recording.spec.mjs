@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fetchBlob, launch, openHarness, useHarness } from '../support/browser.mjs';
-import { decodeErrors, probe, streamEnd, tempFile } from '../support/media.mjs';
+import { decodeErrors, decodedKeyFrames, packets, probe, streamEnd, tempFile } from '../support/media.mjs';
 
 const h = useHarness(before, after);
 
@@ -40,8 +40,46 @@ describe('recording from camera and microphone', () => {
       assert.ok(Math.abs(vEnd - span) <= 0.1, `video ends at ${vEnd} s, span ${span.toFixed(3)} s`);
       assert.ok(Math.abs(aEnd - span) <= 0.1, `audio ends at ${aEnd} s, span ${span.toFixed(3)} s`);
       assert.deepEqual(decodeErrors(path), []);
+      // Every key frame is marked as one in the container (a player seeks to those), and there is one
+      // about every second (the fragment length: what a crash can cost).
+      const vp = packets(path, 'v');
+      const marked = vp.filter((p) => p.key).map((p) => p.pts.toFixed(3));
+      assert.deepEqual(decodedKeyFrames(path).map((t) => t.toFixed(3)), marked, 'decoded key frames = key frames marked in the container');
+      const keyGaps = marked.slice(1).map((t, i) => t - marked[i]);
+      assert.ok(Math.max(...keyGaps) <= 1.15, `key frames every ${keyGaps.map((g) => g.toFixed(2)).join(', ')} s`);
       assert.equal(info.stats.bytesPending, 0, 'everything stored at stop');
       assert.ok(info.stats.framesEncoded >= 90, `frames encoded: ${info.stats.framesEncoded}`);
+    });
+  }
+
+  for (const format of ['mp4', 'webm']) {
+    test(`${format} from a 30 fps camera: every key frame starts a fragment and is marked as a key frame`, async () => {
+      // 30 fps puts a frame just before each whole second (0.9667, 1.9667 …), where a key frame
+      // would land inside a fragment instead of starting the next one.
+      const info = await h.page.evaluate(async (format) => {
+        const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
+        const g = canvas.getContext('2d');
+        let n = 0;
+        const timer = setInterval(() => {
+          g.fillStyle = `hsl(${(n++ * 7) % 360} 80% 50%)`;
+          g.fillRect(0, 0, 640, 360);
+        }, 1000 / 30);
+        const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
+        const stream = new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...mic.getAudioTracks()]);
+        try {
+          return await recordFor({ format, video: { width: 640, height: 360, frameRate: 30 } }, 5000, { stream });
+        } finally {
+          clearInterval(timer);
+          stream.getTracks().forEach((t) => t.stop());
+        }
+      }, format);
+      assert.deepEqual(info.errors, []);
+      const path = tempFile(info.fileName, await fetchBlob(h.page, 'window.lastFile'));
+      const marked = packets(path, 'v').filter((p) => p.key).map((p) => p.pts.toFixed(3));
+      assert.deepEqual(decodedKeyFrames(path).map((t) => t.toFixed(3)), marked, 'decoded key frames = key frames marked in the container');
+      const keyGaps = marked.slice(1).map((t, i) => t - marked[i]);
+      assert.ok(marked.length >= 4 && Math.max(...keyGaps) <= 1.1, `key frames every ${keyGaps.map((g) => g.toFixed(3)).join(', ')} s`);
+      assert.deepEqual(decodeErrors(path), []);
     });
   }
 

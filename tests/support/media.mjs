@@ -26,6 +26,15 @@ export function packets(path, kind) {
   return JSON.parse(out).packets.map((p) => ({ pts: Number(p.pts_time), duration: Number(p.duration_time) || 0, key: (p.flags ?? '').includes('K') }));
 }
 
+/** Presentation times (s) of the video frames the decoder finds to be key frames (IDR). */
+export function decodedKeyFrames(path) {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'frame=pts_time,key_frame', '-of', 'json', path], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return JSON.parse(out).frames.filter((f) => f.key_frame === 1).map((f) => Number(f.pts_time));
+}
+
 /** End time of a stream: last packet's pts + duration (what a player shows as the end). */
 export function streamEnd(path, kind) {
   const ps = packets(path, kind);

@@ -114,9 +114,14 @@ export class VideoPipeline {
     const h = this.held as Held;
     this.held = null;
     const duration = Math.max(1, Math.round(untilUs - h.mediaUs));
-    const keyFrame = h.mediaUs - this.lastKeyUs >= this.keyframeIntervalUs - duration / 2;
-    if (keyFrame) this.lastKeyUs = h.mediaUs;
-    const out = this.fit(h.frame, Math.round(h.mediaUs), duration);
+    const ts = Math.round(h.mediaUs);
+    // A key frame only where the muxer starts a fragment (≥ the fragment length after the last one;
+    // +1 µs because it compares in floating-point seconds). One a little earlier would land inside
+    // the running fragment, where Mediabunny's trun marks it as a delta frame: the fragment would
+    // run on to the next key frame (twice as long, twice the crash loss) with an unmarked IDR.
+    const keyFrame = ts - this.lastKeyUs >= this.keyframeIntervalUs + 1;
+    if (keyFrame) this.lastKeyUs = ts;
+    const out = this.fit(h.frame, ts, duration);
     h.frame.close();
     try {
       this.encoder.encode(out, { keyFrame });
