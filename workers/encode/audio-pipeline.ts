@@ -31,6 +31,11 @@ export class AudioPipeline {
   /** Placing audio by the prior while calibration is still pending. */
   private estimated = false;
   private emitted = 0;
+  /**
+   * Samples the encoder delays its output by (its priming): timestamps start this much before zero so
+   * that decoded audio lands where it was captured; the muxer trims the lead with an edit list.
+   */
+  encoderDelayFrames = 0;
   private slewCounter = 0;
   private pending: Block[] = [];
   private chain: Promise<void> = Promise.resolve();
@@ -320,7 +325,7 @@ export class AudioPipeline {
     if (!n) return;
     const planar = new Float32Array(n * this.channels);
     for (let ch = 0; ch < this.channels; ch++) planar.set((channels[ch] ?? channels[0]) as Float32Array, ch * n);
-    const sample = new AudioSample({ data: planar, format: 'f32-planar', numberOfChannels: this.channels, sampleRate: this.rate, timestamp: this.emitted / this.rate });
+    const sample = new AudioSample({ data: planar, format: 'f32-planar', numberOfChannels: this.channels, sampleRate: this.rate, timestamp: (this.emitted - this.encoderDelayFrames) / this.rate });
     this.emitted += n;
     this.samples += n;
     this.chain = this.chain
