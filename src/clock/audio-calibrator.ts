@@ -6,8 +6,8 @@
  * same track as `AudioData` with capture timestamps (MediaStreamTrackProcessor), both streams carry
  * the same samples: finding a capture-stamped window inside the worklet stream by normalised cross
  * correlation gives the offset to the sample. Result: capture(f) = offsetUs + f · 1e6 / rate.
- * The timestamps jitter by a few ms, so the offset is averaged over every captured chunk held,
- * each placed through the matched window by sample count.
+ * The timestamps jitter by a few ms, so the offset is averaged over the captured chunks of the
+ * last half second, each placed through the matched window by sample count.
  */
 export type CalibrationLock = {
   offsetUs: number;
@@ -20,6 +20,9 @@ export type CalibrationLock = {
 
 const WINDOW = 2048;
 const RING_SECONDS = 4;
+/** The offset is taken over the chunks captured in the last this many µs (at least MIN_OFFSET_CHUNKS). */
+const OFFSET_SPAN_US = 500_000;
+const MIN_OFFSET_CHUNKS = 20;
 
 export class AudioCalibrator {
   readonly rate: number;
@@ -112,12 +115,19 @@ export class AudioCalibrator {
     if (best < 0.9 || best - second < 0.02) return null;
     // Each chunk's timestamp against its frame (sample count from the matched window) is one
     // measurement of the offset; the interquartile mean keeps an odd late stamp out.
+    // Only the newest chunks count: the source's clock can step (a render stall upstream delivers
+    // the same samples later), and the offset must follow the step within a fraction of a second.
+    // The sample alignment holds across it (the same samples on both sides), so the match may lie
+    // anywhere in what is held.
     const first = bestLag - ref.at;
-    const offsets = this.captured.map((c, i) => c.us - (first + (ref.starts[i] as number)) * period).sort((a, b) => a - b);
+    const newest = (this.captured[this.captured.length - 1] as { us: number }).us;
+    let from = this.captured.length - 1;
+    while (from > 0 && (newest - (this.captured[from - 1] as { us: number }).us < OFFSET_SPAN_US || this.captured.length - from < MIN_OFFSET_CHUNKS)) from--;
+    const offsets = this.captured.slice(from).map((c, i) => c.us - (first + (ref.starts[from + i] as number)) * period).sort((a, b) => a - b);
     const q = offsets.slice(Math.floor(offsets.length / 4), Math.ceil((offsets.length * 3) / 4));
     const offsetUs = q.reduce((a, b) => a + b, 0) / q.length;
-    // The mean is the offset around the middle of what is held.
-    const frame = first + Math.round(this.capturedFrames / 2);
+    // The mean is the offset around the middle of the chunks it was taken over.
+    const frame = first + Math.round(((ref.starts[from] as number) + this.capturedFrames) / 2);
     this.lastLock = { offsetUs, score: best, frame, captureUs: offsetUs + frame * period, startFrame: first - this.droppedFrames };
     return this.lastLock;
   }

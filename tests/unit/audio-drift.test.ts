@@ -70,8 +70,12 @@ type Stall = {
   /** Device frame at which capture resumes (a multiple of the 10 ms buffer and the 128-frame render quantum). */
   frame: number;
   us: number;
-  /** 'paused': the audio clock stops with the device; 'silent': the context runs on and hears silence. */
-  worklet: 'paused' | 'silent';
+  /**
+   * 'paused': the audio clock stops with the device; 'silent': the context runs on and hears silence;
+   * a number: the context hears that many µs of silence and then waits for the device (so the offset
+   * moves by neither the stall nor zero, but by the difference).
+   */
+  worklet: 'paused' | 'silent' | number;
 };
 
 type Scenario = {
@@ -233,7 +237,8 @@ async function simulate(s: Scenario): Promise<Result> {
   const FRAME0 = 987_654;
   const captureOf = (k: number) => C0 + k * PERIOD * scale + (stall && k >= stall.frame ? stall.us : 0);
   // The worklet stream: device frames, and where the context ran on through a stall, silence.
-  const silentFrames = stall?.worklet === 'silent' ? Math.round(stall.us / (PERIOD * scale)) : 0;
+  const silentUs = stall?.worklet === 'silent' ? stall.us : typeof stall?.worklet === 'number' ? stall.worklet : 0;
+  const silentFrames = Math.round(silentUs / (PERIOD * scale));
   const wStall = stall ? FRAME0 + stall.frame : Infinity;
   const deviceOf = (w: number) => (w < wStall ? w - FRAME0 : w < wStall + silentFrames ? -1 : w - FRAME0 - silentFrames);
   const workletCapture = (w: number) => {
@@ -358,6 +363,15 @@ describe('audio clock against a drifting microphone (simulated)', () => {
     expect([gap.afterFrame, gap.beforeFrame], 'the silence sits where the device stopped').toEqual([stall.frame - 1, stall.frame]);
     expect(Math.abs(gap.samples * PERIOD - stall.us)).toBeLessThan(BOUND_US);
     expect(r.pipeline.gapFilledUs).toBeCloseTo(gap.samples * PERIOD, 6);
+  });
+
+  it('relocks by a wider search when the offset moves by neither the stall nor zero, and stays on time', async () => {
+    // Capture resumes 100 ms later; the context rendered 77 ms of silence meanwhile: the offset
+    // moves by 23 ms, which neither relock prior (0 or 100 ms, ±20 ms) finds.
+    const stall: Stall = { frame: 1920 * Math.round((1.5 * MINUTE_US) / PERIOD / 1920), us: 100_000, worklet: 77_000 };
+    const r = await simulate({ deviceDriftPpm: 200, jitterUs: 3_000, durationUs: 3 * MINUTE_US, seed: 7, stall });
+    expectOnTime(r, 200);
+    expect(Math.abs(r.pipeline.gapFilledUs - 23_000)).toBeLessThan(BOUND_US);
   });
 
   it('adds nothing when the context runs on through a device stall', async () => {

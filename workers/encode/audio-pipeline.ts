@@ -2,8 +2,28 @@ import { AudioSample, type AudioSampleSource } from 'mediabunny';
 import { AudioCalibrator, type CalibrationLock } from '../../src/clock/audio-calibrator.js';
 import type { SessionClock } from '../../src/clock/session-clock.js';
 
-/** Gaps or overlaps larger than this are filled with silence or trimmed at once; smaller errors are slewed. */
+/** A jump of the capture timestamps larger than this is a device stall (relock, searching wide). */
 const STEP_LIMIT_US = 20_000;
+/**
+ * Placement errors larger than this are closed at once (silence filled, or samples trimmed);
+ * smaller ones are slewed. Lock noise is ~0.2 ms, so only a real step of the offset gets here: the
+ * source's clock stepped (samples entered the stream later or earlier than their count says), and
+ * slewing that at 1 ms/s left the audio up to 10 ms off for seconds (clapperboard, WebAudio source).
+ */
+const FOLLOW_STEP_US = 2_000;
+/** Without a lock for this long (ms) the search widens: to ±50 ms, then after twice as long to ±250 ms. */
+const WIDEN_AFTER_MS = 1500;
+/**
+ * After a stall, audio waits this long (s) for a relock before it is placed by the old line: the
+ * relock needs a sound to match, and a quiet stretch after the stall is common.
+ */
+const RELOCK_HOLD_SECONDS = 2.5;
+/** Placing by the estimate, audio waits this long (s) for a lock: one needs ~0.3 s after a sound. */
+const ESTIMATE_DELAY_SECONDS = 0.75;
+/** Re-anchoring cadence once locked, ms. */
+const LOCK_EVERY_MS = 250;
+/** Locks kept for the drift fit: two minutes at that cadence. */
+const MAX_LOCKS = 480;
 /** A lock off the fitted line by more than this is a step in the offset, not drift. */
 const LOCK_STEP_US = 4_000;
 /** Slew: at most one sample added or removed per this many samples (0.1 %, inaudible). */
@@ -30,6 +50,8 @@ export class AudioPipeline {
   calibrated = false;
   /** Placing audio by the prior while calibration is still pending. */
   private estimated = false;
+  /** Frames held back while placing by the estimate (a lock may still come). */
+  private estimateDelay = 0;
   private emitted = 0;
   /**
    * Samples the encoder delays its output by (its priming): timestamps start this much before zero so
@@ -65,6 +87,9 @@ export class AudioPipeline {
   private holdFrom: number | null = null;
   /** Offsets to search around after a stall: the sample clock either stopped with the device or ran on. */
   private relockPriors: number[] = [];
+  /** When the last lock succeeded, and when the search was last widened (performance.now(), ms). */
+  private lastGoodLockAt = 0;
+  private lastWideAt = 0;
   /** End (capture time, µs) of the last capture-stamped chunk: the next one should start there. */
   private capturedEnd: number | null = null;
 
@@ -118,7 +143,8 @@ export class AudioPipeline {
   }
   /** Capture time of the newest sample received (page clock, µs). */
   get newestCapture(): number {
-    if (!this.calibrated) return this.newestCaptureUs;
+    // Held back behind the estimate: what has arrived counts, placed or not.
+    if (!this.calibrated) return this.estimateDelay && this.line !== null && this.workletEnd >= 0 ? Math.max(this.newestCaptureUs, this.captureOf(this.workletEnd)) : this.newestCaptureUs;
     const last = this.recent[this.recent.length - 1];
     return Math.max(this.newestCaptureUs, last ? last.us + (last.channels[0]?.length ?? 0) * this.period : -Infinity);
   }
@@ -128,10 +154,15 @@ export class AudioPipeline {
     if (this.line === null) this.line = { x0: 0, y0: offsetUs, slope: 0 };
   }
 
-  /** Uses the prior as the anchor (no capture timestamps available). */
-  useEstimate(): void {
+  /**
+   * Uses the prior as the anchor: no capture timestamps available, or none matched yet (silence).
+   * In the latter case a lock may still come with the first sound, so audio is placed
+   * ESTIMATE_DELAY_SECONDS behind: that sound is then placed by the lock, not by the estimate.
+   */
+  useEstimate(mayLockLater = false): void {
     this.estimated = true;
-    if (this.line !== null) this.flushPending();
+    this.estimateDelay = mayLockLater ? Math.round(this.rate * ESTIMATE_DELAY_SECONDS) : 0;
+    if (this.line !== null && !this.estimateDelay) this.flushPending();
   }
 
   /**
@@ -164,9 +195,10 @@ export class AudioPipeline {
     this.recent.push({ us: data.timestamp, channels });
     while (this.recent.length > 1 && (this.recent[0] as { us: number }).us < data.timestamp - 500_000) this.recent.shift();
     const now = performance.now();
-    // Until locked try often; until the drift is known re-anchor every second (a 200 ppm device
-    // drifts 1 ms in 5 s); afterwards re-check now and then with a narrow search (cheap).
-    const every = !this.calibrated || this.relocking ? 100 : this.driftPpm === null ? 1000 : 5000;
+    // Until locked try often; then re-anchor every quarter second with a narrow search (~1 ms of
+    // CPU), so that a step of the source's clock is followed within ~0.5 s (drift alone would
+    // need far fewer: 200 ppm is 1 ms in 5 s).
+    const every = !this.calibrated || this.relocking ? 100 : LOCK_EVERY_MS;
     if (now - this.lastLockAt > every) {
       this.lastLockAt = now;
       const lock = this.tryLock();
@@ -185,7 +217,7 @@ export class AudioPipeline {
         // such lock bent the fitted slope by >100 ppm here.
         if (Math.abs(jump) > LOCK_STEP_US) for (const p of this.locks) p[1] += jump;
         this.locks.push([lock.captureUs, lock.offsetUs]);
-        if (this.locks.length > 120) this.locks.shift();
+        if (this.locks.length > MAX_LOCKS) this.locks.shift();
         this.fitted = this.fit();
         this.line = this.fitted ?? { x0: lock.captureUs, y0: lock.offsetUs, slope: 0 };
         this.calibrator.searchUs = 5_000;
@@ -204,12 +236,31 @@ export class AudioPipeline {
     for (const prior of this.relockPriors) {
       this.calibrator.setPrior(prior);
       const lock = this.calibrator.tryLock();
-      if (lock) return lock;
+      if (lock) {
+        this.lastGoodLockAt = performance.now();
+        return lock;
+      }
     }
-    if (this.relockPriors.length) return null;
     // Centre the search where the line says the offset is now (it moves with the drift).
     if (this.calibrated && this.capturedEnd !== null) this.calibrator.setPrior(this.offsetAt(this.capturedEnd));
-    return this.calibrator.tryLock();
+    // No lock for a while although locks are asked for: the offset may have moved beyond the
+    // narrow search (a stall whose jump matched neither prior, or samples the context lost or
+    // repeated). Widen the search, at most once a second (a wide search costs tens of ms).
+    const now = performance.now();
+    const since = now - this.lastGoodLockAt;
+    if (this.calibrated && since > WIDEN_AFTER_MS && now - this.lastWideAt > 1000) {
+      this.lastWideAt = now;
+      const narrow = this.calibrator.searchUs;
+      this.calibrator.searchUs = since > 2 * WIDEN_AFTER_MS ? 250_000 : 50_000;
+      const lock = this.calibrator.tryLock();
+      this.calibrator.searchUs = narrow;
+      if (lock) this.lastGoodLockAt = now;
+      return lock;
+    }
+    if (this.relockPriors.length) return null;
+    const lock = this.calibrator.tryLock();
+    if (lock) this.lastGoodLockAt = now;
+    return lock;
   }
 
   /**
@@ -242,12 +293,17 @@ export class AudioPipeline {
       this.hold(block);
       return;
     }
+    if (!this.calibrated && this.estimateDelay) {
+      this.hold(block);
+      while (this.pending.length && frames(this.pending[0] as Block) + (this.pending[0] as Block).frame <= this.workletEnd - this.estimateDelay) this.place(this.pending.shift() as Block);
+      return;
+    }
     if (this.holdFrom !== null) {
       const cut = Math.min(frames(block), Math.max(0, this.holdFrom - block.frame));
       if (cut > 0) this.place(slice(block, 0, cut));
       if (cut < frames(block)) this.hold(slice(block, cut, frames(block)));
-      // A relock normally comes within ~0.5 s; without one (silence) audio must not wait longer.
-      if (this.pendingFrames() > this.rate) this.release();
+      // A relock needs a sound to match; through a quiet stretch audio must not wait longer than this.
+      if (this.pendingFrames() > this.rate * RELOCK_HOLD_SECONDS) this.release();
       return;
     }
     this.place(block);
@@ -293,13 +349,13 @@ export class AudioPipeline {
     const emittedUs = this.emitted * this.period;
     let err = emittedUs - mediaUs;
     this.errorUs = err;
-    if (err < -STEP_LIMIT_US) {
+    if (err < -FOLLOW_STEP_US) {
       // The device stalled: fill the hole with silence so later audio stays on time.
       const gap = Math.round(-err / this.period);
       this.gapFilledUs += gap * this.period;
       this.emit(channels.map(() => new Float32Array(gap)));
       err = 0;
-    } else if (err > STEP_LIMIT_US) {
+    } else if (err > FOLLOW_STEP_US) {
       const cut = Math.min(to - from, Math.round(err / this.period));
       this.trimmedUs += cut * this.period;
       from += cut;
@@ -359,6 +415,7 @@ export class AudioPipeline {
   /** Pads with silence to exactly `endMediaUs` (or cuts the excess), then waits for the encoder. */
   async finish(endMediaUs: number): Promise<void> {
     if (this.holdFrom !== null) this.release();
+    if (!this.calibrated && this.estimated) this.flushPending();
     this.fillTail();
     const missing = Math.round((endMediaUs - this.emittedUs) / this.period);
     if (missing > 0) this.emit(Array.from({ length: this.channels }, () => new Float32Array(missing)));

@@ -138,7 +138,7 @@ class Session {
     if (this.audio && cmd.audioCapture) {
       const until = performance.now() + CALIBRATION_TIMEOUT_MS;
       while (!this.audio.calibrated && performance.now() < until && !this.failed) await sleep(20);
-      if (!this.audio.calibrated) this.audio.useEstimate();
+      if (!this.audio.calibrated) this.audio.useEstimate(true);
     }
     send({ type: 'ready', audioClock: this.audioClock() });
   }
