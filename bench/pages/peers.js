@@ -50,6 +50,8 @@ export function mediaRecorder(options = {}, { fix = false } = {}) {
       mr.start(1000);
       t0 = performance.now();
     },
+    pause: () => mr.pause(),
+    resume: () => mr.resume(),
     stop: () =>
       new Promise((resolve, reject) => {
         const durationMs = performance.now() - t0;

@@ -8,6 +8,10 @@ export const adapters = {
     const rec = new Recorder({ format: 'mp4', statsInterval: 1000, ...options });
     return {
       start: (stream) => rec.start(stream),
+      pause: () => rec.pause(),
+      resume: () => rec.resume(),
+      /** Another camera mid-recording, into the same file. */
+      switchVideo: (track) => rec.replaceTrack(track),
       stats: () => rec.stats,
       stop: async () => {
         const r = await rec.stop();

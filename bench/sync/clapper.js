@@ -36,12 +36,16 @@ function tap(video, audio) {
  * aimed through a calibration beep, heard on the audio tap before anything is recorded, so beep N
  * enters the stream at about the instant flash N is asked for.
  */
-export async function openClapperboard({ width = 1280, height = 720, fps = 30, beepMs = 30, gain = 0.5 } = {}) {
+export async function openClapperboard({ width = 1280, height = 720, fps = 30, beepMs = 30, gain = 0.5, second = false } = {}) {
   if (typeof MediaStreamTrackProcessor !== 'function') throw new Error('the clapperboard needs MediaStreamTrackProcessor to see what entered the stream');
   const canvas = Object.assign(document.createElement('canvas'), { width, height });
   const g = canvas.getContext('2d', { alpha: false });
   // captureStream(0): a frame is taken only on requestFrame(), so the flash is exactly one frame.
   const video = canvas.captureStream(0).getVideoTracks()[0];
+  // A second "camera" (smaller, so a recorder switching to it must scale), painted with the first.
+  const canvas2 = second ? Object.assign(document.createElement('canvas'), { width: 640, height: 480 }) : null;
+  const g2 = canvas2?.getContext('2d', { alpha: false });
+  const video2 = canvas2?.captureStream(0).getVideoTracks()[0] ?? null;
   const ctx = new AudioContext({ sampleRate: RATE });
   await ctx.resume();
   const dest = ctx.createMediaStreamDestination();
@@ -76,6 +80,11 @@ export async function openClapperboard({ width = 1280, height = 720, fps = 30, b
   const paint = (white) => {
     g.fillStyle = white ? '#fff' : '#000';
     g.fillRect(0, 0, width, height);
+    if (g2) {
+      g2.fillStyle = g.fillStyle;
+      g2.fillRect(0, 0, 640, 480);
+      video2.requestFrame();
+    }
     video.requestFrame();
     return performance.now();
   };
@@ -135,6 +144,8 @@ export async function openClapperboard({ width = 1280, height = 720, fps = 30, b
   let reanchor = 0;
   return {
     stream,
+    /** The second camera's track (with `second: true`): the same flashes, 640×480. */
+    video2,
     /** Plays events at the given page-clock instants (ms): beeps queued ~0.3 s ahead on the audio clock. */
     play(times) {
       pending = times.map((at, n) => ({ n, at }));
@@ -175,6 +186,7 @@ export async function openClapperboard({ width = 1280, height = 720, fps = 30, b
       const seen = await taps.ask('stop');
       taps.terminate();
       video.stop();
+      video2?.stop();
       audio.stop();
       await ctx.close();
 
@@ -232,14 +244,39 @@ export async function openClapperboard({ width = 1280, height = 720, fps = 30, b
  * One clapperboard recording: opens the board, start(stream) starts the recorder under test,
  * events play from `lead` ms after start to `tail` ms before stop(), which returns the file.
  */
-export async function recordClapperboard({ start, stop }, { seconds = 20, seed = 1, lead = 1000, tail = 1000, ...board } = {}) {
-  const cb = await openClapperboard(board);
+export async function recordClapperboard({ start, stop, pause, resume, switchVideo }, { seconds = 20, seed = 1, lead = 1000, tail = 1000, actions = [], ...board } = {}) {
+  const cb = await openClapperboard({ ...board, second: board.second ?? actions.some((a) => a.type === 'switch') });
   await start(cb.stream);
   const t0 = performance.now();
-  cb.play(eventTimes(seed, t0 + lead, t0 + seconds * 1000 - tail));
+  // Pauses (ms after start, each with its length): no event is played within 300 ms of one.
+  const pauses = actions.filter((a) => a.type === 'pause').map((a) => ({ from: t0 + a.at, to: t0 + a.at + a.ms }));
+  const clear = (t) => pauses.every((p) => t < p.from - 300 || t > p.to + 300);
+  cb.play(eventTimes(seed, t0 + lead, t0 + seconds * 1000 - tail).filter(clear));
+  const done = [];
+  for (const a of [...actions].sort((x, y) => x.at - y.at)) {
+    await sleep(t0 + a.at - performance.now());
+    if (a.type === 'switch') {
+      await switchVideo(cb.video2);
+      done.push({ type: 'switch', at: performance.now() });
+    } else {
+      const from = performance.now();
+      await pause();
+      await sleep(a.ms);
+      const to = performance.now();
+      await resume();
+      done.push({ type: 'pause', from, to });
+    }
+  }
   await sleep(t0 + seconds * 1000 - performance.now());
   const stopAt = performance.now();
   const file = await stop();
   const log = await cb.close();
-  return { file, startedAt: t0, stoppedAt: stopAt, ...log };
+  // In the file, time stands still while paused: each event's instants move back by the pauses
+  // before it (its true beep − flash offset is unchanged).
+  const paused = (t) => done.filter((d) => d.type === 'pause' && d.to <= t).reduce((n, d) => n + d.to - d.from, 0);
+  for (const e of log.events) {
+    const shift = paused(e.at);
+    for (const k of ['at', 'flash', 'beep']) if (e[k] !== null && e[k] !== undefined) e[k] -= shift;
+  }
+  return { file, startedAt: t0, stoppedAt: stopAt, actions: done, ...log };
 }

@@ -1,8 +1,10 @@
-// npm run bench:sync -- [--quick] [--busy]
+// npm run bench:sync -- [--quick] [--busy] [--pause] [--switch]
 // Clapperboard A/V sync: a canvas + WebAudio stream whose flash N and beep N are aimed at the same
 // instant, recorded by each recorder in the same run; native ffmpeg finds the onsets in the files.
-// Full: 3 runs × 60 s per recorder; --quick: 1 × 20 s; --busy: another process keeps a core busy.
-// Prints a table; writes bench/out/report-sync.md and bench/out/sync.json.
+// Full: 3 runs × 60 s per recorder; --quick: 1 × 20 s; --busy: another process keeps a core busy;
+// --pause: three pauses during each recording; --switch: the camera is switched halfway (to a
+// smaller one, so it is scaled) — only recorders that can switch tracks take part.
+// Prints a table; writes bench/out/report-sync[-busy|-pause|-switch].md and sync[…].json.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +19,17 @@ const quick = args.includes('--quick');
 const busy = args.includes('--busy');
 const seconds = quick ? 20 : 60;
 const runs = quick ? 1 : 3;
-const RECORDERS = (process.env.BENCH_RECORDERS ?? 'inpage-recorder,MediaRecorder').split(',');
+const pauses = args.includes('--pause');
+const switching = args.includes('--switch');
+/** Recorders that can switch a track mid-recording (the MediaRecorder family cannot). */
+const CAN_SWITCH = new Set(['inpage-recorder']);
+const RECORDERS = (process.env.BENCH_RECORDERS ?? 'inpage-recorder,MediaRecorder').split(',').filter((n) => !switching || CAN_SWITCH.has(n));
+/** What happens during each recording, ms after start: three pauses of 1.5–3 s, or one camera switch halfway. */
+const ACTIONS = [
+  ...(pauses ? [{ type: 'pause', at: 0.2, ms: 2000 }, { type: 'pause', at: 0.45, ms: 3000 }, { type: 'pause', at: 0.7, ms: 1500 }] : []),
+  ...(switching ? [{ type: 'switch', at: 0.5 }] : []),
+].map((a) => ({ ...a, at: Math.round(a.at * seconds * 1000), ms: a.ms && (quick ? Math.round(a.ms / 2) : a.ms) }));
+const suffix = [busy && 'busy', pauses && 'pause', switching && 'switch'].filter(Boolean).map((x) => `-${x}`).join('');
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 const ms = (s, d = 1) => fmt(s * 1000, d);
 
@@ -53,7 +65,7 @@ async function record() {
     await page.waitForFunction(() => window.syncReady === true);
     for (let run = 1; run <= runs; run++) {
       for (const name of RECORDERS) {
-        const r = await page.evaluate(([n, o]) => syncRecord(n, o), [name, { seconds, seed: run }]);
+        const r = await page.evaluate(([n, o]) => syncRecord(n, o), [name, { seconds, seed: run, actions: ACTIONS }]);
         const file = join(outDir, `sync-${name}-${run}.${r.type.includes('mp4') ? 'mp4' : 'webm'}`);
         const [download] = await Promise.all([page.waitForEvent('download'), page.evaluate((f) => syncDownload(f), 'sync')]);
         await download.saveAs(file);
@@ -80,7 +92,7 @@ try {
   stopBusy();
 }
 
-const load = busy ? ', one core busy' : '';
+const load = [busy && ', one core busy', pauses && ', three pauses (2 s, 3 s, 1.5 s at 20 %, 45 %, 70 %)', switching && ', the camera switched halfway to a 640×480 one (scaled)'].filter(Boolean).join('');
 const report = [
   `### A/V sync, clapperboard (${runs} × ${seconds} s per recorder, 1280×720 canvas at 30 fps + WebAudio beeps${load})`,
   'Error per event = (beep − flash in the file) − (beep − flash as they entered the stream), ms; + is audio late.',
@@ -101,6 +113,7 @@ const report = [
       `${ms(x.streams.endDiff)} ms`,
     ]),
   ),
+  "First audio is the stream's first packet: inpage-recorder's MP4 starts AAC at -21.3 ms, the encoder's 1024 samples of priming, which the edit list trims, so playback starts at 0.",
   '#### All runs pooled',
   table(
     ['recorder', 'events', 'median', 'p95 |e|', 'max |e|', 'drift ms/min (median of runs)'],
@@ -148,6 +161,6 @@ const report = [
   ),
 ].join('\n\n');
 
-writeFileSync(join(outDir, 'sync.json'), JSON.stringify({ date: new Date().toISOString(), quick, busy, seconds, runs, instrument: ref, recordings: recs }, null, 2));
-writeFileSync(join(outDir, 'report-sync.md'), report + '\n');
+writeFileSync(join(outDir, `sync${suffix}.json`), JSON.stringify({ date: new Date().toISOString(), quick, busy, pauses, switching, actions: ACTIONS, seconds, runs, instrument: ref, recordings: recs }, null, 2));
+writeFileSync(join(outDir, `report-sync${suffix}.md`), report + '\n');
 console.log('\n' + report);
