@@ -13,6 +13,8 @@ const STEP_LIMIT_US = 20_000;
 const FOLLOW_STEP_US = 2_000;
 /** Without a lock for this long (ms) the search widens: to ±50 ms, then after twice as long to ±250 ms. */
 const WIDEN_AFTER_MS = 1500;
+/** The same after a stall (relocking, audio held): ms without a lock before the ±250 ms search. */
+const RELOCK_WIDEN_AFTER_MS = 500;
 /**
  * After a stall, audio waits this long (s) for a relock before it is placed by the old line: the
  * relock needs a sound to match, and a quiet stretch after the stall is common.
@@ -246,12 +248,15 @@ export class AudioPipeline {
     // No lock for a while although locks are asked for: the offset may have moved beyond the
     // narrow search (a stall whose jump matched neither prior, or samples the context lost or
     // repeated). Widen the search, at most once a second (a wide search costs tens of ms).
+    // After a stall whose priors both failed, straight to the widest search: audio is being held
+    // for this relock and is placed by the old line if it does not come in time.
     const now = performance.now();
     const since = now - this.lastGoodLockAt;
-    if (this.calibrated && since > WIDEN_AFTER_MS && now - this.lastWideAt > 1000) {
+    const relock = this.relockPriors.length > 0;
+    if (this.calibrated && since > (relock ? RELOCK_WIDEN_AFTER_MS : WIDEN_AFTER_MS) && now - this.lastWideAt > 1000) {
       this.lastWideAt = now;
       const narrow = this.calibrator.searchUs;
-      this.calibrator.searchUs = since > 2 * WIDEN_AFTER_MS ? 250_000 : 50_000;
+      this.calibrator.searchUs = relock || since > 2 * WIDEN_AFTER_MS ? 250_000 : 50_000;
       const lock = this.calibrator.tryLock();
       this.calibrator.searchUs = narrow;
       if (lock) this.lastGoodLockAt = now;
