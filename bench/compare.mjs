@@ -4,7 +4,7 @@
 // A/V sync, stop → File latency, memory over a long recording, crash loss, output files, CPU.
 // Writes bench/out/compare.json (compare-quick.json with --quick), BENCHMARKS.md and its plots
 // (docs/bench/*.svg), and prints the tables. `node bench/report.mjs` rebuilds the report from the JSON.
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_RECORDERS } from './compare/common.mjs';
 import { crashPass } from './compare/crash-pass.mjs';
@@ -50,9 +50,15 @@ export async function runCompare({ quick = false } = {}) {
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s`;
   const log = (m) => console.log(`[${elapsed()}] ${m}`);
   const jsonPath = join(outDir, quick ? 'compare-quick.json' : 'compare.json');
-  const data = { date: new Date().toISOString(), quick, config: cfg, recorders, machine: machine(), passes: {} };
+  // BENCH_PASSES=sync BENCH_BASE=docs/bench/compare.json: re-run only some passes into an earlier
+  // run's data (BENCH_WHY says why; the report names the re-run passes and their date).
+  const only = process.env.BENCH_PASSES?.split(',') ?? null;
+  const base = process.env.BENCH_BASE ? JSON.parse(readFileSync(process.env.BENCH_BASE, 'utf8')) : null;
+  const data = base ?? { date: new Date().toISOString(), quick, config: cfg, recorders, machine: machine(), passes: {} };
+  if (base && only) data.reruns = { ...data.reruns, ...Object.fromEntries(only.map((n) => [n, { date: new Date().toISOString(), why: process.env.BENCH_WHY ?? 'changed since' }])) };
   const save = () => writeFileSync(jsonPath, JSON.stringify(data, null, 1));
   const pass = async (name, fn) => {
+    if (only && !only.includes(name)) return;
     const t = Date.now();
     data[name] = await fn();
     data.passes[name] = (Date.now() - t) / 1000;
@@ -66,7 +72,7 @@ export async function runCompare({ quick = false } = {}) {
   await pass('sync', () => syncPass({ recorders, seconds: cfg.syncSeconds, log }));
   await pass('crash', () => (recorders.includes('inpage-recorder') ? crashPass({ runs: cfg.crashRuns, log }) : []));
   await pass('memory', () => memoryPass({ recorders, seconds: cfg.memorySeconds, warmup: cfg.warmup, log }));
-  data.totalSeconds = (Date.now() - started) / 1000;
+  if (!base) data.totalSeconds = (Date.now() - started) / 1000;
   save();
   const written = writeReport(data);
   printReport(data);

@@ -229,6 +229,9 @@ export function markdown(d, imageDir, mm = metrics(d)) {
       : `Run on ${d.date.slice(0, 10)}, ${fmt(d.totalSeconds / 60, 1)} minutes.`,
     '',
     'Every figure comes from one run of `npm run bench`: each recorder records the same synthetic streams on the same machine, and every ratio is taken between recorders of that run (the machine is shared and noisy, so figures of different runs do not compare).',
+    ...(d.reruns
+      ? ['', ...Object.entries(d.reruns).map(([name, r]) => `Re-run since: the **${name}** pass, on ${r.date.slice(0, 10)} (${r.why}), with every recorder again in one run, so its ratios are still within one run; the other passes are from the run above.`)]
+      : []),
     '',
     ...pick('Goals'),
     '',
