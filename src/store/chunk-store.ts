@@ -53,7 +53,8 @@ export class ChunkStore {
   private pending = new Uint8Array(1 << 20);
   private pendingLen = 0;
   /** Fragment ends the muxer reported, with the media time each fragment starts at. */
-  private boundaries: { end: number; startUs?: number }[] = [];
+  /** Fragment ends not yet stored; `awaitAt`: a position whose (re)write the fragment waits for. */
+  private boundaries: { end: number; startUs?: number; awaitAt?: number }[] = [];
   private nextStartUs: number | undefined;
   private committedBytes = 0;
   private inFlightBytes = 0;
@@ -91,14 +92,15 @@ export class ChunkStore {
   }
 
   /**
-   * The muxer finished a fragment whose bytes end at file offset `end`. With `awaitPatch`, the
-   * fragment is stored only after the next write, which carries the fragment's own size field
-   * (a WebM cluster's size is written back after its blocks), so the record is whole.
+   * The muxer finished a fragment whose bytes end at file offset `end`. With `awaitPatchAt`, the
+   * fragment is stored only once a write covering that position has come after this call: a WebM
+   * cluster's size is written back after its blocks, and that write can come after other writes
+   * (two clusters closed between flushes at finalize), so "the next write" is not enough.
    */
-  markFragmentEnd(end: number, awaitPatch = false): void {
-    this.boundaries.push({ end, startUs: this.nextStartUs });
+  markFragmentEnd(end: number, awaitPatchAt?: number): void {
+    this.boundaries.push({ end, startUs: this.nextStartUs, awaitAt: awaitPatchAt });
     this.nextStartUs = undefined;
-    if (!awaitPatch) this.flushComplete();
+    this.flushComplete();
   }
 
   /** A WritableStream for Mediabunny's StreamTarget; backpressure is the IndexedDB commit. */
@@ -118,6 +120,7 @@ export class ChunkStore {
   }
 
   private accept(data: Uint8Array, position: number): void {
+    for (const b of this.boundaries) if (b.awaitAt !== undefined && b.awaitAt >= position && b.awaitAt < position + data.length) b.awaitAt = undefined;
     // Into bytes already handed to IndexedDB: a patch applied when the file is assembled.
     if (position < this.pendingStart) {
       const n = Math.min(data.length, this.pendingStart - position);
@@ -142,7 +145,10 @@ export class ChunkStore {
 
   /** Stores every fragment whose bytes are all here. */
   private flushComplete(): void {
-    while (this.boundaries.length && (this.boundaries[0] as { end: number }).end <= this.end) {
+    // A size write that never comes must not hold storage back: after two more fragments the
+    // waiting one is stored anyway (its size, if it comes later, becomes a patch).
+    if (this.boundaries.length > 2 && this.boundaries[0]) this.boundaries[0].awaitAt = undefined;
+    while (this.boundaries.length && (this.boundaries[0] as { end: number }).end <= this.end && this.boundaries[0]?.awaitAt === undefined) {
       const b = this.boundaries.shift() as { end: number; startUs?: number };
       if (b.end > this.pendingStart) this.store(b.end - this.pendingStart, b.startUs);
     }

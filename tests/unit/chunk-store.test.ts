@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-// Only the pure helpers are used; nothing here opens IndexedDB.
-import { fileParts, normalizePatches, StoredParts } from '../../src/store/chunk-store.js';
+// No IndexedDB here: the helpers are pure, and ChunkStore writes to an in-memory stand-in.
+import { ChunkStore, fileParts, normalizePatches, StoredParts, type RecorderDatabase } from '../../src/store/chunk-store.js';
 import type { Patch } from '../../src/store/schema.js';
 import { rng } from './rng.js';
 
@@ -183,5 +183,44 @@ describe('StoredParts', () => {
     expect(at).toBe(total);
     const patches = [patch(0, 1, 2, 3, 4), patch(Math.floor(total / 2) - 2, 9, 9, 9, 9, 9), patch(total - 3, 7, 7, 7)];
     expect(await assemble(list.parts as ReturnType<typeof chunksOf>, patches)).toEqual(applied(file, patches));
+  });
+});
+
+describe('ChunkStore fragment boundaries', () => {
+  // The write path's logic only: records go to an in-memory stand-in for the IndexedDB object store
+  // (the browser tests cover the real one).
+  function store() {
+    const rows = new Map<string, unknown>();
+    const db = {
+      put: async (_s: string, r: { sessionId: string; seq: number }) => void rows.set(`${r.sessionId}/${r.seq}`, r),
+      get: async (_s: string, [id, seq]: [string, number]) => rows.get(`${id}/${seq}`),
+    } as unknown as RecorderDatabase;
+    const s = new ChunkStore(db, 'rec');
+    const writer = s.writable().getWriter();
+    const write = (position: number, ...v: number[]) => writer.write({ type: 'write', data: bytes(...v), position });
+    return { s, write };
+  }
+
+  it('a WebM cluster waits for its own size, even when two clusters close between writes', async () => {
+    const { s, write } = store();
+    // cluster A at 0..10 (size field at 4), cluster B at 10..20 (size field at 14), blocks first
+    await write(0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 9);
+    await write(10, 1, 2, 3, 4, 0, 0, 0, 0, 0, 9);
+    s.markFragmentEnd(10, 4);
+    s.markFragmentEnd(20, 14);
+    await write(4, 7, 7, 7, 7, 7); // A's size: A may be stored, B still waits
+    await write(14, 8, 8, 8, 8, 8); // B's size
+    await s.flush();
+    expect(s.allPatches).toEqual([]);
+    expect(s.chunkCount).toBe(2);
+  });
+
+  it('a size that never comes holds at most two fragments back', async () => {
+    const { s, write } = store();
+    for (let i = 0; i < 4; i++) {
+      await write(i * 10, ...Array.from({ length: 10 }, () => i));
+      s.markFragmentEnd((i + 1) * 10, i * 10 + 4);
+    }
+    expect(s.chunkCount).toBeGreaterThanOrEqual(2);
   });
 });

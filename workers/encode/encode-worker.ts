@@ -85,7 +85,8 @@ class Session {
             minimumClusterDuration: c.fragmentSeconds,
             onCluster: (d, p, t) => {
               this.store.markFragmentStart(this.fragmentStartUs(t));
-              this.store.markFragmentEnd(p + d.byteLength, true);
+              // The cluster's size (5 bytes after its 4-byte ID) is written back once it is closed.
+              this.store.markFragmentEnd(p + d.byteLength, p + 4);
             },
           });
     this.output = new Output({ format, target: new StreamTarget(this.store.writable()) });
