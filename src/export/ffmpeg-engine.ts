@@ -124,7 +124,7 @@ export class FfmpegEngine {
     // A key frame asked for by its printed time (rounded to the µs) is still that key frame.
     const seek = t + 0.001;
     this.runs++;
-    const code = await this.ff.exec([...GLOBAL_ARGS, '-ss', seek.toFixed(6), '-i', input, '-map', '0:v:0', '-c', 'copy', '-frames:v', '1', '-avoid_negative_ts', 'disabled', '-f', 'framemd5', out]);
+    const code = await this.ff.exec([...GLOBAL_ARGS, '-seek_timestamp', '1', '-ss', seek.toFixed(6), '-i', input, '-map', '0:v:0', '-c', 'copy', '-frames:v', '1', '-avoid_negative_ts', 'disabled', '-f', 'framemd5', out]);
     if (code !== 0) return null;
     const text = await this.ff.readFile(out, 'utf8').catch(() => '');
     await this.remove(out);

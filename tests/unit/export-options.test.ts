@@ -110,9 +110,9 @@ describe('export targets', () => {
     expect(apply).toContain('loudnorm=I=-16:TP=-1:LRA=20:measured_I=-20.33:measured_TP=0.23:measured_LRA=3.10:measured_thresh=-30.50:offset=0.12:linear=true');
   });
 
-  test('trim: copy seeks just past the key frame; exact re-encodes', () => {
+  test('trim: copy seeks just past the key frame, by the file’s own timestamps; exact re-encodes', () => {
     const copy = EXPORT_TARGETS.trim.ffmpeg(ctx(h264aac, { trim: { start: 0.981597, end: 3.981597, mode: 'copy' } }));
-    expect(copy.slice(0, 6)).toEqual(['-ss', '0.982597', '-i', '/in/input.mp4', '-t', '3.000000']);
+    expect(copy.slice(0, 8)).toEqual(['-seek_timestamp', '1', '-ss', '0.982597', '-i', '/in/input.mp4', '-t', '3.000000']);
     expect(copy.join(' ')).toContain('-c:v copy');
     const exact = EXPORT_TARGETS.trim.ffmpeg(ctx(h264aac, { trim: { start: 1.3, end: 3.8, mode: 'exact' } }));
     expect(exact.join(' ')).toContain('-ss 1.300000 -i /in/input.mp4 -t 2.500000');
