@@ -1,10 +1,10 @@
 // Pieces every pass of the comparison shares: the recorders, file names, saving a page's file and
 // judging it the way a user would (native ffprobe/ffmpeg, the container's own index and duration).
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { decodeErrors } from '../../tests/support/media.mjs';
 import { inspectContainer } from '../lib/container.mjs';
-import { outDir } from '../lib/harness.mjs';
+import { outDir, root } from '../lib/harness.mjs';
 
 /** Every recorder in the comparison, inpage-recorder first (the one the others are compared with). */
 export const ALL_RECORDERS = ['inpage-recorder', 'MediaRecorder', 'MediaRecorder + fix-webm-duration', 'RecordRTC', 'Mediabunny'];
@@ -43,7 +43,8 @@ export function checkFile(path, seconds, { decode = false } = {}) {
   const frames = videoPackets(path);
   const errors = decode ? decodeErrors(path) : null;
   return {
-    path,
+    // Relative to the project: the data is committed (docs/bench) and read on other machines.
+    path: relative(root, path),
     container: c.container,
     codecs: meta.streams.map((x) => x.codec_name).join('+'),
     index: c.index,
