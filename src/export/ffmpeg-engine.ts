@@ -10,6 +10,7 @@ import mtWorkerURL from '@ffmpeg/core-mt/worker?url&no-inline';
 import ffmpegWorkerURL from '../../workers/export/ffmpeg-worker.ts?worker&url';
 import { RecorderError } from '../errors.js';
 import { exportFailed } from './ffmpeg-log.js';
+import { seekTo } from './targets.js';
 
 const abs = (u: string) => new URL(u, import.meta.url).href;
 
@@ -124,7 +125,7 @@ export class FfmpegEngine {
     // A key frame asked for by its printed time (rounded to the µs) is still that key frame.
     const seek = t + 0.001;
     this.runs++;
-    const code = await this.ff.exec([...GLOBAL_ARGS, '-seek_timestamp', '1', '-ss', seek.toFixed(6), '-i', input, '-map', '0:v:0', '-c', 'copy', '-frames:v', '1', '-avoid_negative_ts', 'disabled', '-f', 'framemd5', out]);
+    const code = await this.ff.exec([...GLOBAL_ARGS, ...seekTo(seek.toFixed(6)), '-i', input, '-map', '0:v:0', '-c', 'copy', '-frames:v', '1', '-avoid_negative_ts', 'disabled', '-f', 'framemd5', out]);
     if (code !== 0) return null;
     const text = await this.ff.readFile(out, 'utf8').catch(() => '');
     await this.remove(out);

@@ -45,6 +45,12 @@ const WEBM_AUDIO = ['opus', 'vorbis'];
 
 const has = (list: readonly string[], codec: string | null) => codec !== null && list.includes(codec);
 const MAP = ['-map', '0:v:0?', '-map', '0:a:0?'];
+/**
+ * Input seek to `t` s as a timestamp of the file (-seek_timestamp): by default ffmpeg adds the file's
+ * start time, which is negative where audio starts with encoder priming (MP4 AAC at -21.3 ms, Opus in
+ * WebM), and a seek then landed on the key frame before.
+ */
+export const seekTo = (t: string): string[] => ['-seek_timestamp', '1', '-ss', t];
 const FAST_START = ['-movflags', '+faststart'];
 const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p'];
 const AAC = ['-c:a', 'aac', '-b:a', '160k'];
@@ -179,7 +185,7 @@ export const EXPORT_TARGETS = {
     extension: 'jpg',
     mimeType: 'image/jpeg',
     kind: 'image',
-    ffmpeg: (c) => ['-seek_timestamp', '1', '-ss', String(c.at), '-i', c.input, '-map', '0:v:0', '-frames:v', '1', '-q:v', '2', '-huffman', 'default', '-f', 'image2', c.output],
+    ffmpeg: (c) => [...seekTo(String(c.at)), '-i', c.input, '-map', '0:v:0', '-frames:v', '1', '-q:v', '2', '-huffman', 'default', '-f', 'image2', c.output],
   }),
   trim: spec({
     label: 'Trimmed MP4',
@@ -190,14 +196,11 @@ export const EXPORT_TARGETS = {
     ffmpeg: (c) => {
       const t = c.trim;
       if (!t) throw new Error('trim needs options.trim');
-      if (t.mode === 'exact') return ['-seek_timestamp', '1', '-ss', t.start.toFixed(6), '-i', c.input, '-t', (t.end - t.start).toFixed(6), ...MAP, ...H264, ...AAC, ...FAST_START, c.output];
+      if (t.mode === 'exact') return [...seekTo(t.start.toFixed(6)), '-i', c.input, '-t', (t.end - t.start).toFixed(6), ...MAP, ...H264, ...AAC, ...FAST_START, c.output];
       // A copy starts at the key frame `start` was moved to. Seeking 1 ms past it still lands on
-      // it, where seeking to its rounded time could land on the one before. Every -ss here is a
-      // timestamp of the file (-seek_timestamp): by default ffmpeg adds the file's start time, which
-      // is negative where audio starts with encoder priming (MP4 AAC at -21.3 ms, Opus in WebM),
-      // and the seek then landed on the key frame before.
+      // it, where seeking to its rounded time could land on the one before.
       return [
-        '-seek_timestamp', '1', '-ss', (t.start + 0.001).toFixed(6), '-i', c.input, '-t', (t.end - t.start).toFixed(6), ...MAP,
+        ...seekTo((t.start + 0.001).toFixed(6)), '-i', c.input, '-t', (t.end - t.start).toFixed(6), ...MAP,
         ...videoFor(c.source, MP4_VIDEO, H264), ...audioFor(c.source, MP4_AUDIO, AAC),
         '-avoid_negative_ts', 'make_zero', ...FAST_START, c.output,
       ];

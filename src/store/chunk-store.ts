@@ -52,8 +52,10 @@ export class ChunkStore {
   private pendingStart = 0;
   private pending = new Uint8Array(1 << 20);
   private pendingLen = 0;
-  /** Fragment ends the muxer reported, with the media time each fragment starts at. */
-  /** Fragment ends not yet stored; `awaitAt`: a position whose (re)write the fragment waits for. */
+  /**
+   * Fragment ends the muxer reported and not yet stored, with the media time each fragment starts
+   * at; `awaitAt`: a position whose (re)write the fragment waits for.
+   */
   private boundaries: { end: number; startUs?: number; awaitAt?: number }[] = [];
   private nextStartUs: number | undefined;
   private committedBytes = 0;

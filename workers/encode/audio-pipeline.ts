@@ -145,8 +145,11 @@ export class AudioPipeline {
   }
   /** Capture time of the newest sample received (page clock, µs). */
   get newestCapture(): number {
-    // Held back behind the estimate: what has arrived counts, placed or not.
-    if (!this.calibrated) return this.estimateDelay && this.line !== null && this.workletEnd >= 0 ? Math.max(this.newestCaptureUs, this.captureOf(this.workletEnd)) : this.newestCaptureUs;
+    if (!this.calibrated) {
+      // Held back behind the estimate: what has arrived counts, placed or not.
+      const held = this.estimateDelay && this.line !== null && this.workletEnd >= 0;
+      return held ? Math.max(this.newestCaptureUs, this.captureOf(this.workletEnd)) : this.newestCaptureUs;
+    }
     const last = this.recent[this.recent.length - 1];
     return Math.max(this.newestCaptureUs, last ? last.us + (last.channels[0]?.length ?? 0) * this.period : -Infinity);
   }
@@ -203,8 +206,9 @@ export class AudioPipeline {
     const every = !this.calibrated || this.relocking ? 100 : LOCK_EVERY_MS;
     if (now - this.lastLockAt > every) {
       this.lastLockAt = now;
-      const lock = this.tryLock();
+      const lock = this.tryLock(now);
       if (lock) {
+        this.lastGoodLockAt = now;
         // Audio captured before the stall is placed by the old line, from where it resumed by the new.
         const held = this.holdFrom !== null ? this.pending : [];
         if (this.holdFrom !== null) {
@@ -234,23 +238,19 @@ export class AudioPipeline {
     }
   }
 
-  private tryLock(): CalibrationLock | null {
+  private tryLock(now: number): CalibrationLock | null {
     for (const prior of this.relockPriors) {
       this.calibrator.setPrior(prior);
       const lock = this.calibrator.tryLock();
-      if (lock) {
-        this.lastGoodLockAt = performance.now();
-        return lock;
-      }
+      if (lock) return lock;
     }
     // Centre the search where the line says the offset is now (it moves with the drift).
     if (this.calibrated && this.capturedEnd !== null) this.calibrator.setPrior(this.offsetAt(this.capturedEnd));
     // No lock for a while although locks are asked for: the offset may have moved beyond the
     // narrow search (a stall whose jump matched neither prior, or samples the context lost or
-    // repeated). Widen the search, at most once a second (a wide search costs tens of ms).
-    // After a stall whose priors both failed, straight to the widest search: audio is being held
-    // for this relock and is placed by the old line if it does not come in time.
-    const now = performance.now();
+    // repeated). Widen the search, at most once a second (a wide search costs tens of ms). After a
+    // stall whose priors both failed, straight to the widest: audio is held for this relock and is
+    // placed by the old line if it does not come in time.
     const since = now - this.lastGoodLockAt;
     const relock = this.relockPriors.length > 0;
     if (this.calibrated && since > (relock ? RELOCK_WIDEN_AFTER_MS : WIDEN_AFTER_MS) && now - this.lastWideAt > 1000) {
@@ -259,13 +259,9 @@ export class AudioPipeline {
       this.calibrator.searchUs = relock || since > 2 * WIDEN_AFTER_MS ? 250_000 : 50_000;
       const lock = this.calibrator.tryLock();
       this.calibrator.searchUs = narrow;
-      if (lock) this.lastGoodLockAt = now;
       return lock;
     }
-    if (this.relockPriors.length) return null;
-    const lock = this.calibrator.tryLock();
-    if (lock) this.lastGoodLockAt = now;
-    return lock;
+    return relock ? null : this.calibrator.tryLock();
   }
 
   /**
