@@ -10,6 +10,7 @@ import { DB_NAME } from './store/schema.js';
 import type { StoredChunk } from './store/chunk-store.js';
 import { RecordingsLibrary, sessionLockName } from './store/recordings-library.js';
 import type { RecoveryReport } from './store/recovery.js';
+import { trackSave } from './store/saving.js';
 import type { EncodeCommand, EncodeConfig, EncodeEvent, StopResult } from '../workers/encode/protocol.js';
 import { RecorderLink, type Segment } from './upload/recorder-link.js';
 import type { RecordingUpload, UploadProgress, UploadResult } from './upload/uploader.js';
@@ -34,6 +35,11 @@ export type Recording = {
   stopTimings: Record<string, number>;
   /** The upload of this recording (with `upload` on): progress, SHA-256, and a promise of the verified result. */
   upload: RecordingUpload | null;
+  /**
+   * Settles once every fragment is committed to IndexedDB and the recording is marked complete, a
+   * few tens of ms after stop() resolved (`file` is whole before that); rejects if storing failed.
+   */
+  saved: Promise<void>;
 };
 
 export type RecorderEventMap = {
@@ -391,7 +397,9 @@ export class Recorder extends EventTarget {
         this.link?.chunk(ev.chunk);
         return;
       case 'stopped':
-        this.finish(ev.result);
+        this.finish(ev.result, true);
+        return;
+      case 'stored':
         return;
       case 'error': {
         const err = RecorderError.fromJSON(ev.error);
@@ -539,7 +547,51 @@ export class Recorder extends EventTarget {
     return this.stopPromise;
   }
 
-  private finish(r: StopResult): void {
+  /**
+   * The file is here: stop() resolves. With `saving`, the worker is still committing the last
+   * fragments: the lock, the upload's end and the worker stay until it reports them stored.
+   */
+  private finish(r: StopResult, saving = false): void {
+    const worker = this.worker;
+    const releaseLock = this.releaseLock;
+    const link = this.link;
+    this.worker = null;
+    this.releaseLock = null;
+    this.link = null;
+    let saved: (err?: RecorderError) => void = () => {};
+    const savedPromise = new Promise<void>((resolve, reject) => (saved = (err) => (err ? reject(err) : resolve())));
+    savedPromise.catch(() => {});
+    trackSave(savedPromise);
+    const done = (err?: RecorderError) => {
+      void link?.finish(r.durationUs);
+      releaseLock?.();
+      // Let the worker finish its last writes before it goes.
+      if (worker) setTimeout(() => worker.terminate(), 2000);
+      saved(err);
+    };
+    if (saving && worker) {
+      worker.onmessage = (e: MessageEvent<EncodeEvent>) => {
+        if (e.data.type === 'chunk') {
+          // The last fragments, committed after the file was handed over: segments and upload need them.
+          this.emit('chunk', e.data.chunk);
+          link?.chunk(e.data.chunk);
+        } else if (e.data.type === 'stored') {
+          Object.assign(rec.stopTimings, e.data.timings);
+          // The stats as stored: nothing pending any more.
+          Object.assign(rec.stats, e.data.stats);
+          done();
+        } else if (e.data.type === 'error') {
+          const err = RecorderError.fromJSON(e.data.error);
+          this.emit('error', err);
+          done(err);
+        }
+      };
+      worker.onerror = (e) => {
+        const err = new RecorderError(ErrorCode.Internal, `The encode worker failed while storing the end of the recording: ${e.message || 'unknown error'}`);
+        this.emit('error', err);
+        done(err);
+      };
+    } else done();
     const rec: Recording = {
       id: this.sessionId,
       name: this.sessionName,
@@ -553,7 +605,8 @@ export class Recorder extends EventTarget {
       audioClock: this.audioClock,
       stats: r.stats,
       stopTimings: r.timings,
-      upload: this.finishLink(r.durationUs),
+      upload: link?.recordingUpload ?? null,
+      saved: savedPromise,
     };
     this._stats = r.stats;
     this._recording = rec;
@@ -616,14 +669,6 @@ export class Recorder extends EventTarget {
   private startLink(): void {
     this.link = new RecorderLink(this, this.options.upload);
     this.link.start();
-  }
-
-  /** The recording is final: the last segments go out and the upload sends the rest. Returns the upload. */
-  private finishLink(durationUs: number): RecordingUpload | null {
-    const link = this.link;
-    this.link = null;
-    void link?.finish(durationUs);
-    return link?.recordingUpload ?? null;
   }
 
   private abandonLink(): void {

@@ -68,6 +68,11 @@ export class ChunkStore {
 
   /** The stored chunks' IndexedDB-backed Blobs, in order: the final File is made of these. */
   private readonly stored = new StoredParts();
+  /**
+   * Records handed to IndexedDB and not yet read back, in order, with their in-memory Blobs: a File
+   * asked for meanwhile takes these, so stop need not wait for the last writes.
+   */
+  private readonly inFlight: Part[] = [];
 
   constructor(db: RecorderDatabase, sessionId: string) {
     this.db = db;
@@ -156,7 +161,10 @@ export class ChunkStore {
     }
   }
 
-  /** Stores whatever is pending (the tail the muxer writes at finalize). */
+  /**
+   * Stores whatever is pending (the tail the muxer writes at finalize). The tail is in flight as
+   * soon as this is called (file() includes it); the promise settles when it is committed.
+   */
   async flush(): Promise<void> {
     if (this.pendingLen) this.store(this.pendingLen, undefined);
     await this.queue;
@@ -177,13 +185,16 @@ export class ChunkStore {
     };
     this.pendingStart += n;
     this.inFlightBytes += n;
+    const part: Part = { offset: record.offset, size: n, blob: new Blob([data]) };
+    this.inFlight.push(part);
     this.queue = this.queue.then(async () => {
       if (this.failure) return;
       try {
-        await this.db.put('chunks', { ...record, blob: new Blob([data]) });
+        await this.db.put('chunks', { ...record, blob: part.blob });
         // Read the record back: its Blob refers to IndexedDB's stored copy, so the final File is
         // made of these handles at stop without reading the store again (stop stays flat with length).
         const blob = ((await this.db.get('chunks', [record.sessionId, record.seq])) as ChunkRecord).blob;
+        this.inFlight.shift();
         this.stored.push({ offset: record.offset, size: record.size, blob });
         this.committedBytes += n;
         this.onChunk?.({ seq: record.seq, offset: record.offset, size: record.size, startUs: record.startUs });
@@ -211,9 +222,13 @@ export class ChunkStore {
     return normalizePatches(this.patches);
   }
 
-  /** The stored file from the Blobs the writers handed back: no read of the chunk store at stop. */
+  /**
+   * The file from the Blobs the writers handed back (no read of the chunk store), followed by the
+   * records still in flight, from memory: at stop that is the last fragment or two, whose commit
+   * then need not be waited for. Bytes still pending (no fragment end yet) are not included.
+   */
   file(name: string, type: string): File {
-    return new File(fileParts(this.stored.parts, this.allPatches), name, { type });
+    return new File(fileParts([...this.stored.parts, ...this.inFlight], this.allPatches), name, { type });
   }
 
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, RecorderError, toRecorderError } from '../errors.js';
+import { savesSettled } from './saving.js';
 import { assembleFile, chunkRange, openRecorderDB, updateSession, type RecorderDatabase } from './chunk-store.js';
 import { planRecovery, type RecoveryReport } from './recovery.js';
 import { DB_NAME, type ExportRecord, type SessionRecord, type SessionState } from './schema.js';
@@ -77,7 +78,9 @@ export class RecordingsLibrary {
   private dbp: Promise<RecorderDatabase> | null = null;
   constructor(private readonly dbName = DB_NAME) {}
 
-  private db(): Promise<RecorderDatabase> {
+  private async db(): Promise<RecorderDatabase> {
+    // A recording this page stopped a moment ago may still be committing its last fragments.
+    await savesSettled();
     this.dbp ??= openRecorderDB(this.dbName).catch((e) => {
       this.dbp = null;
       throw toRecorderError(e, ErrorCode.StorageFailed, 'Opening the recordings database failed');

@@ -85,7 +85,10 @@ export type EncodeEvent =
   | { type: 'ready'; audioClock: RecorderStats['audioClock'] }
   | { type: 'stats'; stats: RecorderStats }
   | { type: 'chunk'; chunk: StoredChunk }
+  /** The finished file, handed over before its last fragments are committed (see 'stored'). */
   | { type: 'stopped'; result: StopResult }
+  /** Every fragment of the stopped recording is committed and the record marked complete. */
+  | { type: 'stored'; timings: Record<string, number>; stats: RecorderStats }
   /** A fault; `salvaged` is the file rebuilt from what was stored before it, if anything was. */
   | { type: 'error'; error: SerializedError; fatal: boolean; salvaged?: StopResult };
 
