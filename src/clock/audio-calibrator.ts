@@ -16,6 +16,8 @@ export type CalibrationLock = {
   captureUs: number;
   /** Context frame of the first sample captured since resetCaptured(). */
   startFrame: number;
+  /** A step lock: the context frame the step happened at (frames before it keep the old offset). */
+  stepFrame?: number;
 };
 
 const WINDOW = 2048;
@@ -23,6 +25,8 @@ const RING_SECONDS = 4;
 /** The offset is taken over the chunks captured in the last this many µs (at least MIN_OFFSET_CHUNKS). */
 const OFFSET_SPAN_US = 500_000;
 const MIN_OFFSET_CHUNKS = 20;
+/** Consecutive chunks off the line (same side, beyond the limit) that make a step: 40 ms, less than the worklet's latency. */
+const STEP_CHUNKS = 4;
 
 export class AudioCalibrator {
   readonly rate: number;
@@ -30,7 +34,15 @@ export class AudioCalibrator {
   private readonly ring: Float32Array;
   /** Absolute context frame index of the next worklet sample. */
   private wEnd = -1;
-  private readonly captured: { us: number; data: Float32Array }[] = [];
+  private readonly captured: { us: number; data: Float32Array; offsetUs: number | null }[] = [];
+  /**
+   * Context frame of the first sample captured since resetCaptured(), from the last lock: with it,
+   * every chunk that comes is a measurement of the offset without a search (the alignment holds
+   * until the capture stream breaks).
+   */
+  private alignedStart: number | null = null;
+  /** Only chunks captured from here on count for the offset (set where the offset stepped). */
+  private offsetSinceUs = -Infinity;
   private capturedFrames = 0;
   /** Captured samples dropped from the front since resetCaptured(). */
   private droppedFrames = 0;
@@ -56,7 +68,9 @@ export class AudioCalibrator {
   }
 
   addCaptured(captureUs: number, mono: Float32Array): void {
-    this.captured.push({ us: captureUs, data: mono });
+    const index = this.droppedFrames + this.capturedFrames;
+    const offsetUs = this.alignedStart === null ? null : captureUs - ((this.alignedStart + index) * 1e6) / this.rate;
+    this.captured.push({ us: captureUs, data: mono, offsetUs });
     this.capturedFrames += mono.length;
     while (this.capturedFrames - (this.captured[0]?.data.length ?? 0) > this.rate * 1.5) {
       const n = this.captured.shift()!.data.length;
@@ -70,6 +84,33 @@ export class AudioCalibrator {
     this.captured.length = 0;
     this.capturedFrames = 0;
     this.droppedFrames = 0;
+    this.alignedStart = null;
+    this.offsetSinceUs = -Infinity;
+  }
+
+  /**
+   * The capture offset stepped (the source's clock jumped: samples entered the stream later or
+   * earlier than their count says) if each of the last STEP_CHUNKS chunks is more than `limitUs`
+   * off `expectedUs` on the same side. Returns a lock from those chunks alone, at once: no search
+   * is needed (the same samples on both sides), and waiting for the next lock's half-second
+   * average left audio off by the step for ~0.5 s. Later locks count only chunks from the step on.
+   */
+  stepLock(expectedUs: number, limitUs: number): CalibrationLock | null {
+    const n = this.captured.length;
+    if (this.alignedStart === null || n < STEP_CHUNKS) return null;
+    const recent = this.captured.slice(n - STEP_CHUNKS);
+    const devs = recent.map((c) => (c.offsetUs === null ? 0 : c.offsetUs - expectedUs));
+    const sign = Math.sign(devs[0] as number);
+    if (!sign || !devs.every((d) => Math.sign(d) === sign && Math.abs(d) > limitUs)) return null;
+    const offsets = recent.map((c) => c.offsetUs as number).sort((a, b) => a - b);
+    const offsetUs = ((offsets[(STEP_CHUNKS >> 1) - 1] as number) + (offsets[STEP_CHUNKS >> 1] as number)) / 2;
+    this.offsetSinceUs = (recent[0] as { us: number }).us;
+    const period = 1e6 / this.rate;
+    const end = this.alignedStart + this.droppedFrames + this.capturedFrames;
+    const stepFrame = end - recent.reduce((k, c) => k + c.data.length, 0);
+    const frame = Math.round((stepFrame + end) / 2);
+    this.lastLock = { offsetUs, score: 1, frame, captureUs: offsetUs + frame * period, startFrame: this.alignedStart, stepFrame };
+    return this.lastLock;
   }
 
   /** Tries to lock; returns the lock, or null when there is not yet enough signal to be sure. */
@@ -122,13 +163,17 @@ export class AudioCalibrator {
     const first = bestLag - ref.at;
     const newest = (this.captured[this.captured.length - 1] as { us: number }).us;
     let from = this.captured.length - 1;
-    while (from > 0 && (newest - (this.captured[from - 1] as { us: number }).us < OFFSET_SPAN_US || this.captured.length - from < MIN_OFFSET_CHUNKS)) from--;
+    const since = (i: number) => (this.captured[i] as { us: number }).us >= this.offsetSinceUs;
+    while (from > 0 && since(from - 1) && (newest - (this.captured[from - 1] as { us: number }).us < OFFSET_SPAN_US || this.captured.length - from < MIN_OFFSET_CHUNKS)) from--;
+    // Past a step, once the span holds only chunks after it, every chunk counts again.
+    if (newest - this.offsetSinceUs > OFFSET_SPAN_US) this.offsetSinceUs = -Infinity;
     const offsets = this.captured.slice(from).map((c, i) => c.us - (first + (ref.starts[from + i] as number)) * period).sort((a, b) => a - b);
     const q = offsets.slice(Math.floor(offsets.length / 4), Math.ceil((offsets.length * 3) / 4));
     const offsetUs = q.reduce((a, b) => a + b, 0) / q.length;
     // The mean is the offset around the middle of the chunks it was taken over.
     const frame = first + Math.round(((ref.starts[from] as number) + this.capturedFrames) / 2);
     this.lastLock = { offsetUs, score: best, frame, captureUs: offsetUs + frame * period, startFrame: first - this.droppedFrames };
+    this.alignedStart = this.lastLock.startFrame;
     return this.lastLock;
   }
 

@@ -374,6 +374,18 @@ describe('audio clock against a drifting microphone (simulated)', () => {
     expect(Math.abs(r.pipeline.gapFilledUs - 23_000)).toBeLessThan(BOUND_US);
   });
 
+  it('follows a 10 ms step of the source clock within 2 ms, a silence filled where it happened', async () => {
+    // The source's clock stalls 10 ms (below the 20 ms a stall needs to be treated as a break):
+    // every later sample was captured 10 ms later than its count says, as the WebAudio sources here
+    // do every 20 s or so. Followed by the next half-second lock, audio sat ~10 ms early for ~0.5 s.
+    const stall: Stall = { frame: 1920 * Math.round((1.5 * MINUTE_US) / PERIOD / 1920), us: 10_000, worklet: 'paused' };
+    const r = await simulate({ deviceDriftPpm: 100, jitterUs: 3_000, durationUs: 3 * MINUTE_US, seed: 8, stall });
+    expectOnTime(r, 100);
+    expect(r.sink.silences).toHaveLength(1);
+    const [gap] = r.sink.silences as [Silence];
+    expect(Math.abs(gap.samples * PERIOD - stall.us)).toBeLessThan(BOUND_US);
+  });
+
   it('adds nothing when the context runs on through a device stall', async () => {
     // The context keeps rendering and hears 300 ms of silence: the offset stays, nothing is filled.
     const stall: Stall = { frame: 1920 * Math.round((1.5 * MINUTE_US) / PERIOD / 1920), us: 300_000, worklet: 'silent' };

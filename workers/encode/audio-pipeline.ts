@@ -28,6 +28,11 @@ const LOCK_EVERY_MS = 250;
 const MAX_LOCKS = 480;
 /** A lock off the fitted line by more than this is a step in the offset, not drift. */
 const LOCK_STEP_US = 4_000;
+/**
+ * Capture stamps this far off the line in four chunks running, on the same side, are a step of the
+ * source's clock, followed at once. Above the locks' step limit, below the ~10 ms steps seen here.
+ */
+const STEP_FOLLOW_US = 5_000;
 /** Slew: at most one sample added or removed per this many samples (0.1 %, inaudible). */
 const SLEW_EVERY = 1000;
 
@@ -97,6 +102,14 @@ export class AudioPipeline {
 
   /** The line through the locks, refitted at each lock. */
   private fitted: Line | null = null;
+  /**
+   * Where the source's clock stepped: frames before `lineFrom` (still on their way from the
+   * worklet when the step was seen) are placed by the line before it.
+   */
+  private lineBefore: Line | null = null;
+  private lineFrom = -Infinity;
+  /** The line as the last lock set it (fitted or anchored), which jumps are measured against. */
+  private lockLine: Line | null = null;
 
   /** Audio device clock drift against the system clock, ppm (positive: the device runs slow); null until 30 s of locks. */
   get driftPpm(): number | null {
@@ -123,9 +136,9 @@ export class AudioPipeline {
     return l.y0 + l.slope * (captureUs - l.x0);
   }
 
-  /** Capture time of a context frame: solves c = offset(c) + frame · period. */
+  /** Capture time of a context frame: solves c = offset(c) + frame · period (before a step, by the line before it). */
   private captureOf(frame: number): number {
-    const l = this.line as Line;
+    const l = (frame < this.lineFrom && this.lineBefore) || (this.line as Line);
     return (l.y0 - l.slope * l.x0 + frame * this.period) / (1 - l.slope);
   }
 
@@ -200,41 +213,67 @@ export class AudioPipeline {
     this.recent.push({ us: data.timestamp, channels });
     while (this.recent.length > 1 && (this.recent[0] as { us: number }).us < data.timestamp - 500_000) this.recent.shift();
     const now = performance.now();
+    // A step of the source's clock is followed at the fourth chunk after it (40 ms), before the
+    // worklet (~45 ms behind) delivers the samples it moved.
+    if (this.calibrated && !this.relocking && this.holdFrom === null && this.line !== null) {
+      const step = this.calibrator.stepLock(this.offsetAt(data.timestamp), STEP_FOLLOW_US);
+      if (step) {
+        this.lastLockAt = now;
+        this.applyLock(step, now);
+        return;
+      }
+    }
     // Until locked try often; then re-anchor every quarter second with a narrow search (~1 ms of
-    // CPU), so that a step of the source's clock is followed within ~0.5 s (drift alone would
-    // need far fewer: 200 ppm is 1 ms in 5 s).
+    // CPU), so that the offset follows the source's clock (drift alone would need far fewer: 200
+    // ppm is 1 ms in 5 s).
     const every = !this.calibrated || this.relocking ? 100 : LOCK_EVERY_MS;
     if (now - this.lastLockAt > every) {
       this.lastLockAt = now;
       const lock = this.tryLock(now);
-      if (lock) {
-        this.lastGoodLockAt = now;
-        // Audio captured before the stall is placed by the old line, from where it resumed by the new.
-        const held = this.holdFrom !== null ? this.pending : [];
-        if (this.holdFrom !== null) {
-          this.pending = [];
-          this.holdFrom = null;
-          for (const b of held) if (lock.startFrame > b.frame) this.place(slice(b, 0, lock.startFrame - b.frame));
-        }
-        // Across a stall the offset jumps; the older locks move with it so the drift estimate goes on.
-        const jump = this.calibrated && this.locks.length ? lock.offsetUs - this.offsetAt(lock.captureUs) : 0;
-        // A lock this far off the line is a step (the context lost or repeated input, a stall), not
-        // drift: 200 ppm moves the offset 1 ms in 5 s and a lock is good to ~0.5 ms. Left in, one
-        // such lock bent the fitted slope by >100 ppm here.
-        if (Math.abs(jump) > LOCK_STEP_US) for (const p of this.locks) p[1] += jump;
-        this.locks.push([lock.captureUs, lock.offsetUs]);
-        if (this.locks.length > MAX_LOCKS) this.locks.shift();
-        this.fitted = this.fit();
-        this.line = this.fitted ?? { x0: lock.captureUs, y0: lock.offsetUs, slope: 0 };
-        this.calibrator.searchUs = 5_000;
-        this.relocking = false;
-        this.relockPriors = [];
-        for (const b of held) if (lock.startFrame < b.frame + frames(b)) this.place(slice(b, Math.max(0, lock.startFrame - b.frame), frames(b)));
-        if (!this.calibrated) {
-          this.calibrated = true;
-          this.flushPending();
-        }
-      }
+      if (lock) this.applyLock(lock, now);
+    }
+  }
+
+  /** Re-anchors the line at a lock (after a stall, placing what was held for it). */
+  private applyLock(lock: CalibrationLock, now: number): void {
+    this.lastGoodLockAt = now;
+    // Audio captured before the stall is placed by the old line, from where it resumed by the new.
+    const held = this.holdFrom !== null ? this.pending : [];
+    if (this.holdFrom !== null) {
+      this.pending = [];
+      this.holdFrom = null;
+      for (const b of held) if (lock.startFrame > b.frame) this.place(slice(b, 0, lock.startFrame - b.frame));
+    }
+    if (lock.stepFrame !== undefined && this.line) {
+      // Placement follows the step at once; the drift fit takes it from the next lock, which
+      // measures the jump over more chunks (only those after the step).
+      this.lineBefore = this.line;
+      this.lineFrom = lock.stepFrame;
+      this.line = { x0: lock.captureUs, y0: lock.offsetUs, slope: this.line.slope };
+      return;
+    }
+    // Across a stall the offset jumps; the older locks move with it so the drift estimate goes on.
+    const ref = this.lockLine ?? this.line;
+    const jump = this.calibrated && this.locks.length && ref ? lock.offsetUs - (ref.y0 + ref.slope * (lock.captureUs - ref.x0)) : 0;
+    // A lock this far off the line is a step (the context lost or repeated input, a stall), not
+    // drift: 200 ppm moves the offset 1 ms in 5 s and a lock is good to ~0.5 ms. Left in, one
+    // such lock bent the fitted slope by >100 ppm here.
+    if (Math.abs(jump) > LOCK_STEP_US) for (const p of this.locks) p[1] += jump;
+    this.locks.push([lock.captureUs, lock.offsetUs]);
+    if (this.locks.length > MAX_LOCKS) this.locks.shift();
+    this.fitted = this.fit();
+    this.lockLine = this.fitted ?? { x0: lock.captureUs, y0: lock.offsetUs, slope: 0 };
+    // Placement follows each lock (anchored there, sloped by the fitted drift), not the fitted
+    // line: this source's clock ramps ~2 ms/s and snaps back, and a line fitted over two minutes
+    // followed that only in 4 ms stairs (the error a sawtooth of that size).
+    this.line = { x0: lock.captureUs, y0: lock.offsetUs, slope: this.lockLine.slope };
+    this.calibrator.searchUs = 5_000;
+    this.relocking = false;
+    this.relockPriors = [];
+    for (const b of held) if (lock.startFrame < b.frame + frames(b)) this.place(slice(b, Math.max(0, lock.startFrame - b.frame), frames(b)));
+    if (!this.calibrated) {
+      this.calibrated = true;
+      this.flushPending();
     }
   }
 
@@ -336,6 +375,12 @@ export class AudioPipeline {
     }
     const n = block.channels[0]?.length ?? 0;
     if (!n || this.line === null) return;
+    if (block.frame < this.lineFrom && block.frame + n > this.lineFrom) {
+      const cut = this.lineFrom - block.frame;
+      this.place(slice(block, 0, cut));
+      this.place(slice(block, cut, n));
+      return;
+    }
     this.placedEnd = block.frame + n;
     const c0 = this.captureOf(block.frame);
     this.newestCaptureUs = Math.max(this.newestCaptureUs, c0 + n * this.period);
