@@ -44,7 +44,7 @@ export async function memoryPass({ recorders, seconds, warmup, interval = 5, log
     for (const s of browsers) {
       const r = await s.b.page.evaluate(() => benchStop());
       s.stop = { ...r, after: memoryOf(await sample(s.b)) };
-      log(`memory ${s.name}: stop after ${(r.durationMs / 1000).toFixed(1)} s took ${r.stopMs.toFixed(0)} ms`);
+      log(`memory ${s.name}: stop after ${(r.durationMs / 1000).toFixed(1)} s took ${r.stopMs.toFixed(0)} ms${r.stats?.stopTimings ? ` (${Object.entries(r.stats.stopTimings).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
       for (const d of derived.filter((n) => AT_STOP[n].of === s.name)) {
         // The unfixed file stays in the page (saved below with the others).
         await s.b.page.evaluate(() => (window.benchRaw = window.benchFile));
@@ -65,7 +65,7 @@ export async function memoryPass({ recorders, seconds, warmup, interval = 5, log
         out.push({ ...base, recorder: s.derived.name, sharedWith: s.name, stopMs: s.stop.stopMs + s.derived.fixMs, fixMs: s.derived.fixMs, afterStop: s.derived.after, file: fixed });
       } else {
         const file = checkFile(await saveFile(s.b.page, `compare-long-${slug(s.name)}.${ext}`), seconds);
-        out.push({ ...base, stopMs: s.stop.stopMs, afterStop: s.stop.after, file, stats: s.stop.stats ? { framesIn: s.stop.stats.framesIn, framesDropped: s.stop.stats.framesDropped } : null });
+        out.push({ ...base, stopMs: s.stop.stopMs, afterStop: s.stop.after, file, stats: s.stop.stats ? { framesIn: s.stop.stats.framesIn, framesDropped: s.stop.stats.framesDropped } : null, stopTimings: s.stop.stats?.stopTimings ?? null });
       }
     }
   } finally {

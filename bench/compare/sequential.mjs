@@ -30,7 +30,7 @@ export async function sequentialPass({ recorders, shortSeconds, shortRuns, cpuSe
         await b.page.evaluate((n) => benchStart(n), name);
         await sleep(shortSeconds * 1000);
         const r = await b.page.evaluate(() => benchStop());
-        out.latency.push({ recorder: name, target: shortSeconds, seconds: r.durationMs / 1000, stopMs: r.stopMs, pass: 'sequential' });
+        out.latency.push({ recorder: name, target: shortSeconds, seconds: r.durationMs / 1000, stopMs: r.stopMs, pass: 'sequential', stopTimings: r.stats?.stopTimings ?? null });
         log(`latency ${name} ${shortSeconds} s: ${r.stopMs.toFixed(0)} ms`);
       }
     }
