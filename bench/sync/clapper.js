@@ -14,11 +14,12 @@ const median = (xs) => {
 };
 
 /** Taps clones of both tracks in a worker (tap-worker.js); ask() round-trips one message. */
-function tap(video, audio) {
+function tap(video, audio, video2) {
   const worker = new Worker(new URL('./tap-worker.js', import.meta.url), { type: 'module' });
   const readable = (t) => new MediaStreamTrackProcessor({ track: t.clone() }).readable;
   const [a, v] = [readable(audio), readable(video)];
-  worker.postMessage({ type: 'start', audio: a, video: v, timeOrigin: performance.timeOrigin }, [a, v]);
+  const v2 = video2 ? readable(video2) : null;
+  worker.postMessage({ type: 'start', audio: a, video: v, video2: v2, timeOrigin: performance.timeOrigin }, v2 ? [a, v, v2] : [a, v]);
   const ask = (type, args = {}) =>
     new Promise((resolve) => {
       worker.addEventListener('message', function on(e) {
@@ -59,7 +60,9 @@ export async function openClapperboard({ width = 1280, height = 720, fps = 30, b
   const audio = dest.stream.getAudioTracks()[0];
   const stream = new MediaStream([video, audio]);
 
-  const taps = tap(video, audio);
+  const taps = tap(video, audio, video2);
+  /** When a recorder switched to the second camera: later flashes are judged by its frames. */
+  let switchedAt = null;
 
   const beep = (when) => {
     const osc = new OscillatorNode(ctx, { frequency: BEEP_HZ });
@@ -177,6 +180,10 @@ export async function openClapperboard({ width = 1280, height = 720, fps = 30, b
      * output time from getOutputTimestamp (beepOutput) and the time it entered the stream
      * (beepStream); flash/beep are the references to judge a file by. Plus the instrument's own figures.
      */
+    /** A recorder took the second camera now. */
+    switched(at = performance.now()) {
+      switchedAt = at;
+    },
     async close() {
       running = false;
       clearTimeout(timer);
@@ -194,6 +201,10 @@ export async function openClapperboard({ width = 1280, height = 720, fps = 30, b
       // i.e. the frame delivered fastest. requestVideoFrameCallback gives no captureTime for canvas tracks.
       const vf = seen.frames;
       const k = Math.max(...vf.map((f) => f.ts - f.arrival * 1000));
+      // The second camera's frames of the same flash are captured a little later (painted after
+      // the first's): after a switch the recorder holds those, so they are the reference.
+      const vf2 = seen.frames2 ?? [];
+      const k2 = vf2.length ? Math.max(...vf2.map((f) => f.ts - f.arrival * 1000)) : null;
       const heard = seen.onsets;
       // Each beep's onset, identified by sample index on the pattern of gaps (as a file is).
       const expected = beeps.map((b) => (k0 === null ? NaN : ((k0 + b.ctx * RATE) / RATE) * 1000));
@@ -201,9 +212,10 @@ export async function openClapperboard({ width = 1280, height = 720, fps = 30, b
       const lost = found.flatMap((o, i) => (o ? [{ at: o.t, ms: ((o.k - k0) / RATE - beeps[i].ctx) * 1000 }] : []));
       const events = flashes.map((f) => {
         // the first white frame after requestFrame(), if it came within 200 ms (else the tap missed it)
-        const frame = vf.find((x) => x.white && x.arrival >= f.call && x.arrival < f.call + 200);
+        const second = switchedAt !== null && k2 !== null && f.call > switchedAt;
+        const frame = (second ? vf2 : vf).find((x) => x.white && x.arrival >= f.call && x.arrival < f.call + 200);
         const b = beeps.find((x) => x.at === f.at);
-        const flashCapture = frame ? (frame.ts - k) / 1000 : null;
+        const flashCapture = frame ? (frame.ts - (second ? k2 : k)) / 1000 : null;
         const beepStream = b ? (found[beeps.indexOf(b)]?.t ?? null) : null;
         // flash and beep: the references a file is judged by (null where not seen); at: to identify the event.
         return { at: f.at, flashCall: f.call, flashCapture, beepCtx: b?.ctx ?? null, beepOutput: b?.output ?? null, beepStream, flash: flashCapture, beep: beepStream };
@@ -257,6 +269,7 @@ export async function recordClapperboard({ start, stop, pause, resume, switchVid
     await sleep(t0 + a.at - performance.now());
     if (a.type === 'switch') {
       await switchVideo(cb.video2);
+      cb.switched();
       done.push({ type: 'switch', at: performance.now() });
     } else {
       const from = performance.now();

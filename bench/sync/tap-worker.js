@@ -6,6 +6,8 @@ import { beepOnsets } from './onset.js';
 const RATE = 48_000;
 const chunks = [];
 const frames = [];
+/** The second camera's frames (the clapperboard's switch scenario). */
+const frames2 = [];
 let total = 0;
 let toPage = 0;
 const readers = [];
@@ -30,7 +32,7 @@ async function readAudio(readable) {
   }
 }
 
-async function readVideo(readable) {
+async function readVideo(readable, frames) {
   const reader = readable.getReader();
   readers.push(reader);
   const probe = new OffscreenCanvas(1, 1).getContext('2d', { willReadFrequently: true });
@@ -99,13 +101,14 @@ self.onmessage = async ({ data: m }) => {
   if (m.type === 'start') {
     toPage = performance.timeOrigin - m.timeOrigin;
     void readAudio(m.audio);
-    void readVideo(m.video);
+    void readVideo(m.video, frames);
+    if (m.video2) void readVideo(m.video2, frames2);
   } else if (m.type === 'onsets') {
     self.postMessage({ type: 'onsets', onsets: onsets(m.from) });
   } else if (m.type === 'stop') {
     await Promise.all(readers.map((r) => r.cancel()));
     const zero = labels();
     const steps = clockSteps(zero).map((i) => ({ at: chunks[i].ts, ms: median(zero.slice(i, i + 20)) - median(zero.slice(i - 20, i)) }));
-    self.postMessage({ type: 'stop', onsets: onsets(), frames, steps, chunks: chunks.map(({ start, ts, n, arrival }) => ({ start, ts, n, arrival })) });
+    self.postMessage({ type: 'stop', onsets: onsets(), frames, frames2, steps, chunks: chunks.map(({ start, ts, n, arrival }) => ({ start, ts, n, arrival })) });
   }
 };
