@@ -57,15 +57,21 @@ describe('recording from camera and microphone', () => {
       // 30 fps puts a frame just before each whole second (0.9667, 1.9667 …), where a key frame
       // would land inside a fragment instead of starting the next one.
       const info = await h.page.evaluate(async (format) => {
-        const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
+        // Frames written straight into a track (a canvas capture stream depends on the page being
+        // rendered, and once delivered a single frame in 5 s on a loaded machine).
+        const canvas = new OffscreenCanvas(640, 360);
         const g = canvas.getContext('2d');
+        const gen = new MediaStreamTrackGenerator({ kind: 'video' });
+        const writer = gen.writable.getWriter();
         let n = 0;
         const timer = setInterval(() => {
           g.fillStyle = `hsl(${(n++ * 7) % 360} 80% 50%)`;
           g.fillRect(0, 0, 640, 360);
+          const f = new VideoFrame(canvas, { timestamp: performance.now() * 1000 });
+          writer.write(f).catch(() => {});
         }, 1000 / 30);
         const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
-        const stream = new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...mic.getAudioTracks()]);
+        const stream = new MediaStream([gen, ...mic.getAudioTracks()]);
         try {
           return await recordFor({ format, video: { width: 640, height: 360, frameRate: 30 } }, 5000, { stream });
         } finally {
