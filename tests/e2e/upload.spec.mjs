@@ -44,6 +44,8 @@ function stop(page) {
     const stoppedAt = Date.now();
     window.lastFile = r.file;
     window.lastUpload = r.upload;
+    // The stored record is complete once `saved` settles (tens of ms after the file is handed over).
+    await r.saved;
     return { id: r.id, size: r.file.size, stoppedAt, hasUpload: r.upload !== null, durationMs: r.durationMs };
   });
 }
@@ -108,7 +110,7 @@ describe('upload while recording (tus)', () => {
     const fin = await serverFinished(server, id);
     const local = await fetchBlob(h.page, 'window.lastFile');
     const session = await h.page.evaluate(async (id) => (await (await iprStore.openRecorderDB()).get('sessions', id)), id);
-    assert.ok(session.patches.length > 0, 'WebM finalize patches the header');
+    assert.ok(session.patches.length > 0, `WebM finalize patches the header (record state ${session.state}, ${session.chunkCount} chunks)`);
     assert.ok(Math.max(...session.patches.map((p) => p.position)) < 1024, `only header bytes are patched: ${JSON.stringify(session.patches.map((p) => [p.position, p.data?.length ?? p.bytes?.length ?? p.size]))}`);
     assert.equal(sha256(server.file(fin.id)), sha256(local));
     const early = server.log.filter((e) => e.method === 'PATCH' && e.url.includes(fin.id) && e.t < stopped.stoppedAt - 500 && e.accepted > 0);
