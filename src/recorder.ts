@@ -393,13 +393,11 @@ export class Recorder extends EventTarget {
         this.emit('stats', this._stats);
         return;
       case 'chunk':
-        this.emit('chunk', ev.chunk);
-        this.link?.chunk(ev.chunk);
+        this.chunkStored(ev.chunk, this.link);
         return;
       case 'stopped':
+        // 'stored' and the last chunks go to the handler finish() installs for this worker.
         this.finish(ev.result, true);
-        return;
-      case 'stored':
         return;
       case 'error': {
         const err = RecorderError.fromJSON(ev.error);
@@ -571,11 +569,9 @@ export class Recorder extends EventTarget {
     };
     if (saving && worker) {
       worker.onmessage = (e: MessageEvent<EncodeEvent>) => {
-        if (e.data.type === 'chunk') {
-          // The last fragments, committed after the file was handed over: segments and upload need them.
-          this.emit('chunk', e.data.chunk);
-          link?.chunk(e.data.chunk);
-        } else if (e.data.type === 'stored') {
+        // The last fragments, committed after the file was handed over: segments and upload need them.
+        if (e.data.type === 'chunk') this.chunkStored(e.data.chunk, link);
+        else if (e.data.type === 'stored') {
           Object.assign(rec.stopTimings, e.data.timings);
           // The stats as stored: nothing pending any more.
           Object.assign(rec.stats, e.data.stats);
@@ -669,6 +665,12 @@ export class Recorder extends EventTarget {
   private startLink(): void {
     this.link = new RecorderLink(this, this.options.upload);
     this.link.start();
+  }
+
+  /** A fragment was stored: `chunk` event, and the recording's live segments and upload. */
+  private chunkStored(chunk: StoredChunk, link: RecorderLink | null): void {
+    this.emit('chunk', chunk);
+    link?.chunk(chunk);
   }
 
   private abandonLink(): void {

@@ -98,10 +98,14 @@ export class AudioCalibrator {
   stepLock(expectedUs: number, limitUs: number): CalibrationLock | null {
     const n = this.captured.length;
     if (this.alignedStart === null || n < STEP_CHUNKS) return null;
+    // Called for every chunk (100 a second): nothing is allocated unless all of them are off.
+    const off = (c: { offsetUs: number | null }) => (c.offsetUs === null ? 0 : c.offsetUs - expectedUs);
+    const sign = Math.sign(off(this.captured[n - 1] as { offsetUs: number | null }));
+    for (let i = n - STEP_CHUNKS; i < n; i++) {
+      const d = off(this.captured[i] as { offsetUs: number | null });
+      if (!sign || Math.sign(d) !== sign || Math.abs(d) <= limitUs) return null;
+    }
     const recent = this.captured.slice(n - STEP_CHUNKS);
-    const devs = recent.map((c) => (c.offsetUs === null ? 0 : c.offsetUs - expectedUs));
-    const sign = Math.sign(devs[0] as number);
-    if (!sign || !devs.every((d) => Math.sign(d) === sign && Math.abs(d) > limitUs)) return null;
     const offsets = recent.map((c) => c.offsetUs as number).sort((a, b) => a - b);
     const offsetUs = ((offsets[(STEP_CHUNKS >> 1) - 1] as number) + (offsets[STEP_CHUNKS >> 1] as number)) / 2;
     this.offsetSinceUs = (recent[0] as { us: number }).us;

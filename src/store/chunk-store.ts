@@ -59,7 +59,6 @@ export class ChunkStore {
   private boundaries: { end: number; startUs?: number; awaitAt?: number }[] = [];
   private nextStartUs: number | undefined;
   private committedBytes = 0;
-  private inFlightBytes = 0;
   private readonly patches: Patch[] = [];
   private failure: unknown = null;
   private queue: Promise<void> = Promise.resolve();
@@ -81,6 +80,9 @@ export class ChunkStore {
 
   get bytesStored(): number {
     return this.committedBytes;
+  }
+  private get inFlightBytes(): number {
+    return this.inFlight.reduce((n, p) => n + p.size, 0);
   }
   /** Bytes the muxer produced that are not yet committed to IndexedDB (held or in flight). */
   get bytesPending(): number {
@@ -184,7 +186,6 @@ export class ChunkStore {
       crc32: crc32(data),
     };
     this.pendingStart += n;
-    this.inFlightBytes += n;
     const part: Part = { offset: record.offset, size: n, blob: new Blob([data]) };
     this.inFlight.push(part);
     this.queue = this.queue.then(async () => {
@@ -201,8 +202,6 @@ export class ChunkStore {
       } catch (e) {
         this.failure = e;
         this.onError?.(e);
-      } finally {
-        this.inFlightBytes -= n;
       }
     });
   }

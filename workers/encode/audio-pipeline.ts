@@ -131,8 +131,7 @@ export class AudioPipeline {
     return den ? { x0: mx, y0: my, slope: num / den } : null;
   }
 
-  private offsetAt(captureUs: number): number {
-    const l = this.line as Line;
+  private offsetAt(captureUs: number, l: Line = this.line as Line): number {
     return l.y0 + l.slope * (captureUs - l.x0);
   }
 
@@ -254,7 +253,7 @@ export class AudioPipeline {
     }
     // Across a stall the offset jumps; the older locks move with it so the drift estimate goes on.
     const ref = this.lockLine ?? this.line;
-    const jump = this.calibrated && this.locks.length && ref ? lock.offsetUs - (ref.y0 + ref.slope * (lock.captureUs - ref.x0)) : 0;
+    const jump = this.calibrated && this.locks.length && ref ? lock.offsetUs - this.offsetAt(lock.captureUs, ref) : 0;
     // A lock this far off the line is a step (the context lost or repeated input, a stall), not
     // drift: 200 ppm moves the offset 1 ms in 5 s and a lock is good to ~0.5 ms. Left in, one
     // such lock bent the fitted slope by >100 ppm here.
