@@ -35,6 +35,15 @@ export function decodedKeyFrames(path) {
   return JSON.parse(out).frames.filter((f) => f.key_frame === 1).map((f) => Number(f.pts_time));
 }
 
+/** Every decoded video frame's presentation time (s) and mean colour (rgb 0–255), in order. */
+export function frameColours(path) {
+  const r = spawnSync('ffmpeg', ['-v', 'info', '-nostats', '-i', path, '-an', '-vf', 'scale=1:1,showinfo', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+    maxBuffer: 64 << 20,
+  });
+  const times = [...r.stderr.toString().matchAll(/Parsed_showinfo.*? pts_time:\s*(-?[\d.]+)/g)].map((m) => Number(m[1]));
+  return times.map((t, i) => ({ t, rgb: [...r.stdout.subarray(i * 3, i * 3 + 3)] }));
+}
+
 /** End time of a stream: last packet's pts + duration (what a player shows as the end). */
 export function streamEnd(path, kind) {
   const ps = packets(path, kind);
