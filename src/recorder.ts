@@ -1,5 +1,6 @@
 import { AudioCapture, type AudioLevel } from './capture/audio-capture.js';
 import { checkStream, openDevices } from './capture/media-capture.js';
+import { clockPong } from './clock/worker-clock.js';
 import { VideoElementSource } from './capture/video-element-source.js';
 import { AUDIO_CODEC, chooseVideoEncoder, nativeAudioEncoder, type VideoCodecName } from './codecs.js';
 import { ErrorCode, RecorderError, toRecorderError } from './errors.js';
@@ -387,6 +388,9 @@ export class Recorder extends EventTarget {
   private onWorkerEvent(ev: EncodeEvent): void {
     switch (ev.type) {
       case 'ready':
+        return;
+      case 'clock-ping':
+        this.worker?.postMessage(clockPong(ev) satisfies EncodeCommand);
         return;
       case 'stats':
         this._stats = { ...ev.stats, storageMinutesLeft: this._stats.storageMinutesLeft };

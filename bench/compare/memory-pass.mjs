@@ -39,10 +39,12 @@ export async function memoryPass({ recorders, seconds, warmup, interval = 5, log
       }
       if (tick % 12 === 0) log(`memory ${tick * interval} s: ${browsers.map((s) => `${s.name} ${s.samples.at(-1).totalMB.toFixed(0)} MB`).join(', ')}`);
     }
-    // Stopped one after another while the rest keep recording, so each stop runs under the load
-    // the whole recording ran under; saving the files waits until every recorder has stopped.
-    for (const s of browsers) {
-      const r = await s.b.page.evaluate(() => benchStop());
+    // All stopped at the same instant, so every stop runs under the same load. (One after another,
+    // the first stop ran while all the others still recorded and the last while none did: the order
+    // decided the figures, inpage-recorder's, stopped first, included.) Fixes and files follow.
+    const stops = await Promise.all(browsers.map((s) => s.b.page.evaluate(() => benchStop())));
+    for (const [i, s] of browsers.entries()) {
+      const r = stops[i];
       s.stop = { ...r, after: memoryOf(await sample(s.b)) };
       log(`memory ${s.name}: stop after ${(r.durationMs / 1000).toFixed(1)} s took ${r.stopMs.toFixed(0)} ms${r.stats?.stopTimings ? ` (${Object.entries(r.stats.stopTimings).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
       for (const d of derived.filter((n) => AT_STOP[n].of === s.name)) {

@@ -3,6 +3,7 @@
 // clones of both tracks to log when each flash and beep really entered the stream, on the page's
 // performance.now() clock: that, not when they were asked for, is what a recorder should keep.
 // Needs MediaStreamTrackProcessor (Chromium).
+import { measureClockOffset } from '../../src/clock/worker-clock.ts';
 import { BEEP_HZ } from './onset.js';
 import { eventTimes, match } from './schedule.js';
 
@@ -14,12 +15,16 @@ const median = (xs) => {
 };
 
 /** Taps clones of both tracks in a worker (tap-worker.js); ask() round-trips one message. */
-function tap(video, audio, video2) {
+async function tap(video, audio, video2) {
   const worker = new Worker(new URL('./tap-worker.js', import.meta.url), { type: 'module' });
   const readable = (t) => new MediaStreamTrackProcessor({ track: t.clone() }).readable;
   const [a, v] = [readable(audio), readable(video)];
   const v2 = video2 ? readable(video2) : null;
   worker.postMessage({ type: 'start', audio: a, video: v, video2: v2, timeOrigin: performance.timeOrigin }, v2 ? [a, v, v2] : [a, v]);
+  // Then the worker's clock against the page's by round trips: the timeOrigins' difference is off by
+  // any wall-clock step between page load and now (see src/clock/worker-clock.ts).
+  const { offsetMs } = await measureClockOffset(worker);
+  worker.postMessage({ type: 'clock', toPage: -offsetMs });
   const ask = (type, args = {}) =>
     new Promise((resolve) => {
       worker.addEventListener('message', function on(e) {
@@ -60,7 +65,7 @@ export async function openClapperboard({ width = 1280, height = 720, fps = 30, b
   const audio = dest.stream.getAudioTracks()[0];
   const stream = new MediaStream([video, audio]);
 
-  const taps = tap(video, audio, video2);
+  const taps = await tap(video, audio, video2);
   /** When a recorder switched to the second camera: later flashes are judged by its frames. */
   let switchedAt = null;
 

@@ -25,7 +25,7 @@ async function readAudio(readable) {
     if (done) return;
     const pcm = new Float32Array(data.numberOfFrames);
     data.copyTo(pcm, { planeIndex: 0, format: 'f32-planar' });
-    // AudioData timestamps are on this worker's clock (its own timeOrigin): moved to the page's.
+    // AudioData timestamps are on this worker's clock: moved to the page's.
     chunks.push({ start: total, ts: data.timestamp / 1000 + toPage, n: data.numberOfFrames, pcm, arrival: performance.now() + toPage });
     total += data.numberOfFrames;
     data.close();
@@ -98,11 +98,19 @@ function onsets(from = -Infinity) {
 }
 
 self.onmessage = async ({ data: m }) => {
-  if (m.type === 'start') {
+  if (m.type === 'clock-ping') {
+    self.postMessage({ type: 'clock-pong', t0: m.t0, now: performance.now() });
+  } else if (m.type === 'start') {
     toPage = performance.timeOrigin - m.timeOrigin;
     void readAudio(m.audio);
     void readVideo(m.video, frames);
     if (m.video2) void readVideo(m.video2, frames2);
+  } else if (m.type === 'clock') {
+    // The measured distance to the page's clock replaces the timeOrigins' (what came so far moves with it).
+    const d = m.toPage - toPage;
+    toPage = m.toPage;
+    for (const c of chunks) (c.ts += d), (c.arrival += d);
+    for (const f of [...frames, ...frames2]) f.arrival += d;
   } else if (m.type === 'onsets') {
     self.postMessage({ type: 'onsets', onsets: onsets(m.from) });
   } else if (m.type === 'stop') {

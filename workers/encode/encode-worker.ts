@@ -2,6 +2,7 @@
 import { AudioSampleSource, EncodedVideoPacketSource, Mp4OutputFormat, Output, StreamTarget, WebMOutputFormat } from 'mediabunny';
 import { registerAacEncoder } from '@mediabunny/aac-encoder';
 import { SessionClock } from '../../src/clock/session-clock.js';
+import { measureClockOffset } from '../../src/clock/worker-clock.js';
 import { MEDIABUNNY_VIDEO } from '../../src/codecs.js';
 import { ErrorCode, RecorderError, toRecorderError } from '../../src/errors.js';
 import { emptyStats, type RecorderStats } from '../../src/stats.js';
@@ -49,10 +50,13 @@ class Session {
   private audioPort: MessagePort | null = null;
   /** Page clock now, µs. */
   private readonly pageNow: () => number;
+  /** Page performance.now() minus this worker's, ms. */
+  private pageOffsetMs: number;
 
   constructor(readonly config: EncodeConfig) {
-    const delta = performance.timeOrigin - config.pageTimeOrigin;
-    this.pageNow = () => (performance.now() + delta) * 1000;
+    // Until measured (init), the timeOrigins' difference; see syncPageClock().
+    this.pageOffsetMs = performance.timeOrigin - config.pageTimeOrigin;
+    this.pageNow = () => (performance.now() + this.pageOffsetMs) * 1000;
   }
 
   /**
@@ -68,6 +72,7 @@ class Session {
 
   async init(cmd: Extract<EncodeCommand, { type: 'init' }>): Promise<void> {
     const c = this.config;
+    await this.syncPageClock();
     this.db = await openRecorderDB(c.dbName);
     this.store = new ChunkStore(this.db, c.sessionId);
     this.store.onChunk = (chunk) => send({ type: 'chunk', chunk });
@@ -142,6 +147,22 @@ class Session {
       if (!this.audio.calibrated) this.audio.useEstimate(true);
     }
     send({ type: 'ready', audioClock: this.audioClock() });
+  }
+
+  /**
+   * Measures the page's clock against this worker's by round trips before any frame is read (the
+   * timeOrigins can be seconds apart from the truth, see src/clock/worker-clock.ts). If the page
+   * does not answer, the timeOrigin difference stays. Measured from here rather than by the page
+   * before it posts init: init then reached a worker already running, and in that order the
+   * camera's transferred readable delivered one frame and stalled in about half the first
+   * recordings of a page (seen here; not understood).
+   */
+  private async syncPageClock(): Promise<void> {
+    try {
+      this.pageOffsetMs = (await measureClockOffset(self, 6, 2000)).offsetMs;
+    } catch {
+      /* keep the timeOrigin difference */
+    }
   }
 
   private audioClock(): RecorderStats['audioClock'] {
@@ -419,6 +440,8 @@ self.onmessage = (e: MessageEvent<EncodeCommand>) => {
   const s = session;
   try {
     switch (cmd.type) {
+      case 'clock-pong':
+        return; // answers to syncPageClock()'s pings, taken by its own listener
       case 'init':
         session = new Session(cmd.config);
         session.init(cmd).catch((err) => session?.fail(toRecorderError(err, ErrorCode.EncoderFailed, 'Setting up the recording failed')));

@@ -4,6 +4,7 @@ import type { SerializedError } from '../../src/errors.js';
 import type { Format } from '../../src/options.js';
 import type { StoredChunk } from '../../src/store/chunk-store.js';
 import type { RecorderStats } from '../../src/stats.js';
+import type { ClockPing, ClockPong } from '../../src/clock/worker-clock.js';
 
 export type EncodeConfig = {
   sessionId: string;
@@ -12,7 +13,11 @@ export type EncodeConfig = {
   fileName: string;
   format: Format;
   mimeType: string;
-  /** The page's performance.timeOrigin: every time in a command is on the page's clock. */
+  /**
+   * The page's performance.timeOrigin: every time in a command is on the page's clock. The worker
+   * measures the two clocks' distance by round trips at init (the timeOrigins can be off by a
+   * wall-clock step) and keeps this difference only if the page does not answer.
+   */
   pageTimeOrigin: number;
   video: null | {
     codec: VideoCodecName;
@@ -39,6 +44,7 @@ export type EncodeConfig = {
 export type PcmMessage = { type: 'pcm'; frame: number; channels: Float32Array[] };
 
 export type EncodeCommand =
+  | ClockPong
   | {
       type: 'init';
       config: EncodeConfig;
@@ -82,6 +88,7 @@ export type StopResult = {
 };
 
 export type EncodeEvent =
+  | ClockPing
   | { type: 'ready'; audioClock: RecorderStats['audioClock'] }
   | { type: 'stats'; stats: RecorderStats }
   | { type: 'chunk'; chunk: StoredChunk }
