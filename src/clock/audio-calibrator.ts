@@ -21,6 +21,8 @@ export type CalibrationLock = {
 };
 
 const WINDOW = 2048;
+/** Coarse search step and averaging length, samples (see tryLock). */
+const DECIMATE = 4;
 const RING_SECONDS = 4;
 /** The offset is taken over the chunks captured in the last this many µs (at least MIN_OFFSET_CHUNKS). */
 const OFFSET_SPAN_US = 500_000;
@@ -130,34 +132,66 @@ export class AudioCalibrator {
     // Wait until the worklet stream covers the whole search range.
     if (hi + WINDOW > this.wEnd || lo < this.wEnd - this.ringLen) return null;
     const x = ref.data;
-    let xx = 0;
-    for (let i = 0; i < WINDOW; i++) xx += (x[i] as number) ** 2;
-    // Copy the searched span out of the ring once, then slide: energy is a running sum.
+    // Copy the searched span out of the ring once.
     const span = hi - lo + WINDOW;
     const y = new Float32Array(span);
     for (let i = 0; i < span; i++) y[i] = this.ring[(lo + i) % this.ringLen] as number;
+    // Coarse to fine. Every lag at full rate cost ~150 ms per try for the wide (±250 ms) search,
+    // tried every 100 ms until locked: that held the encode worker for seconds, and camera frames
+    // it did not read in time were lost (holes of 1–2.5 s at the start of a file). So first both
+    // sides averaged over DECIMATE samples, every DECIMATE-th lag (16× less work), then every lag
+    // around the best of those at full rate. Uniqueness is judged on the coarse scores.
+    const D = DECIMATE;
+    const xc = decimate(x, D);
+    const yc = decimate(y, D);
+    const W = xc.length;
+    const lags = Math.floor((hi - lo) / D) + 1;
+    let xx = 0;
+    for (let i = 0; i < W; i++) xx += (xc[i] as number) ** 2;
     let yy = 0;
-    for (let i = 0; i < WINDOW; i++) yy += (y[i] as number) ** 2;
-    let best = -Infinity;
-    let bestLag = lo;
-    let second = -Infinity;
-    const scores = new Float32Array(hi - lo + 1);
-    for (let k = 0; k <= hi - lo; k++) {
+    for (let i = 0; i < W; i++) yy += (yc[i] as number) ** 2;
+    let coarseBest = -Infinity;
+    let bestK = 0;
+    const scores = new Float32Array(lags);
+    for (let k = 0; k < lags; k++) {
       let xy = 0;
-      for (let i = 0; i < WINDOW; i++) xy += (x[i] as number) * (y[k + i] as number);
-      const s = yy > 1e-12 ? xy / Math.sqrt(xx * yy) : 0;
-      scores[k] = s;
-      if (s > best) {
-        best = s;
-        bestLag = lo + k;
+      for (let i = 0; i < W; i++) xy += (xc[i] as number) * (yc[k + i] as number);
+      const sc = yy > 1e-12 ? xy / Math.sqrt(xx * yy) : 0;
+      scores[k] = sc;
+      if (sc > coarseBest) {
+        coarseBest = sc;
+        bestK = k;
       }
-      const out = y[k] as number;
-      const inn = (y[k + WINDOW] ?? 0) as number;
+      const out = yc[k] as number;
+      const inn = (yc[k + W] ?? 0) as number;
       yy = Math.max(0, yy - out * out + inn * inn);
     }
-    // The runner-up away from the peak's own neighbourhood tells whether the match is unique.
-    for (let lag = lo; lag <= hi; lag++) if (Math.abs(lag - bestLag) > 24) second = Math.max(second, scores[lag - lo] as number);
-    if (best < 0.9 || best - second < 0.02) return null;
+    // The runner-up away from the peak's own neighbourhood (±24 samples) tells whether the match is unique.
+    let second = -Infinity;
+    const near = Math.ceil(24 / D);
+    for (let k = 0; k < lags; k++) if (Math.abs(k - bestK) > near) second = Math.max(second, scores[k] as number);
+    // Fine: every lag within two coarse steps of the coarse peak.
+    let xxf = 0;
+    for (let i = 0; i < WINDOW; i++) xxf += (x[i] as number) ** 2;
+    let best = -Infinity;
+    let bestLag = lo;
+    const centreLag = lo + bestK * D;
+    for (let lag = Math.max(lo, centreLag - 2 * D); lag <= Math.min(hi, centreLag + 2 * D); lag++) {
+      const o = lag - lo;
+      let xy = 0;
+      let yyf = 0;
+      for (let i = 0; i < WINDOW; i++) {
+        const v = y[o + i] as number;
+        xy += (x[i] as number) * v;
+        yyf += v * v;
+      }
+      const sc = yyf > 1e-12 ? xy / Math.sqrt(xxf * yyf) : 0;
+      if (sc > best) {
+        best = sc;
+        bestLag = lag;
+      }
+    }
+    if (best < 0.9 || coarseBest - second < 0.02) return null;
     // Each chunk's timestamp against its frame (sample count from the matched window) is one
     // measurement of the offset; the interquartile mean keeps an odd late stamp out.
     // Only the newest chunks count: the source's clock can step (a render stall upstream delivers
@@ -215,4 +249,15 @@ export class AudioCalibrator {
     const us = est[est.length >> 1] as number;
     return { us, at: bestAt, starts, data: all.subarray(bestAt, bestAt + WINDOW) };
   }
+}
+
+/** Means of consecutive runs of `d` samples (a box low-pass, then every d-th sample). */
+function decimate(x: Float32Array, d: number): Float32Array {
+  const out = new Float32Array(Math.floor(x.length / d));
+  for (let j = 0; j < out.length; j++) {
+    let sum = 0;
+    for (let i = 0; i < d; i++) sum += x[j * d + i] as number;
+    out[j] = sum / d;
+  }
+  return out;
 }

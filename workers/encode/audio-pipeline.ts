@@ -83,6 +83,8 @@ export class AudioPipeline {
   private recent: { us: number; channels: Float32Array[] }[] = [];
   private readonly period: number;
   private lastLockAt = 0;
+  /** How long the last lock search took, ms (the next waits at least five times that). */
+  private lockCostMs = 0;
   /** After a microphone switch, until the new device is locked. */
   private relocking = false;
   /** (capture time, calibrated offset) of each lock: the offset's slope is the device clock's drift. */
@@ -225,10 +227,14 @@ export class AudioPipeline {
     // Until locked try often; then re-anchor every quarter second with a narrow search (~1 ms of
     // CPU), so that the offset follows the source's clock (drift alone would need far fewer: 200
     // ppm is 1 ms in 5 s).
-    const every = !this.calibrated || this.relocking ? 100 : LOCK_EVERY_MS;
+    // At most a fifth of this thread's time goes to searching: it also reads the camera, and
+    // frames it does not read in time are lost.
+    const every = Math.max(!this.calibrated || this.relocking ? 100 : LOCK_EVERY_MS, 5 * this.lockCostMs);
     if (now - this.lastLockAt > every) {
       this.lastLockAt = now;
+      const t0 = performance.now();
       const lock = this.tryLock(now);
+      this.lockCostMs = performance.now() - t0;
       if (lock) this.applyLock(lock, now);
     }
   }

@@ -152,10 +152,10 @@ class Session {
   /**
    * Measures the page's clock against this worker's by round trips before any frame is read (the
    * timeOrigins can be seconds apart from the truth, see src/clock/worker-clock.ts). If the page
-   * does not answer, the timeOrigin difference stays. Measured from here rather than by the page
-   * before it posts init: init then reached a worker already running, and in that order the
-   * camera's transferred readable delivered one frame and stalled in about half the first
-   * recordings of a page (seen here; not understood).
+   * does not answer, the timeOrigin difference stays. Measured from here, so the page posts init
+   * at once as before. (With the page measuring first, some first recordings of a page got a
+   * single camera frame; that was before the audio lock search stopped starving this thread's
+   * camera reads, the likelier cause — not re-checked.)
    */
   private async syncPageClock(): Promise<void> {
     try {
