@@ -3,7 +3,6 @@
 // clones of both tracks to log when each flash and beep really entered the stream, on the page's
 // performance.now() clock: that, not when they were asked for, is what a recorder should keep.
 // Needs MediaStreamTrackProcessor (Chromium).
-import { measureClockOffset } from '../../src/clock/worker-clock.ts';
 import { BEEP_HZ } from './onset.js';
 import { eventTimes, match } from './schedule.js';
 
@@ -14,6 +13,29 @@ const median = (xs) => {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 };
 
+/**
+ * The tap worker's performance.now() minus the page's (ms), from the fastest of 6 round trips: the
+ * timeOrigins' difference is off by any wall-clock step since page load (as the recorder measures
+ * its own worker, src/clock/worker-clock.ts; this page runs the built library, not the sources).
+ */
+async function workerClockOffset(worker) {
+  let best = null;
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    const now = await new Promise((resolve) => {
+      worker.addEventListener('message', function on(e) {
+        if (e.data.type !== 'clock-pong') return;
+        worker.removeEventListener('message', on);
+        resolve(e.data.now);
+      });
+      worker.postMessage({ type: 'clock-ping', t0 });
+    });
+    const t1 = performance.now();
+    if (!best || t1 - t0 < best.rtt) best = { rtt: t1 - t0, offsetMs: now - (t0 + t1) / 2 };
+  }
+  return best.offsetMs;
+}
+
 /** Taps clones of both tracks in a worker (tap-worker.js); ask() round-trips one message. */
 async function tap(video, audio, video2) {
   const worker = new Worker(new URL('./tap-worker.js', import.meta.url), { type: 'module' });
@@ -22,9 +44,8 @@ async function tap(video, audio, video2) {
   const v2 = video2 ? readable(video2) : null;
   worker.postMessage({ type: 'start', audio: a, video: v, video2: v2, timeOrigin: performance.timeOrigin }, v2 ? [a, v, v2] : [a, v]);
   // Then the worker's clock against the page's by round trips: the timeOrigins' difference is off by
-  // any wall-clock step between page load and now (see src/clock/worker-clock.ts).
-  const { offsetMs } = await measureClockOffset(worker);
-  worker.postMessage({ type: 'clock', toPage: -offsetMs });
+  // any wall-clock step between page load and now.
+  worker.postMessage({ type: 'clock', toPage: -(await workerClockOffset(worker)) });
   const ask = (type, args = {}) =>
     new Promise((resolve) => {
       worker.addEventListener('message', function on(e) {

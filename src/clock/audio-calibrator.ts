@@ -23,6 +23,8 @@ export type CalibrationLock = {
 const WINDOW = 2048;
 /** Coarse search step and averaging length, samples (see tryLock). */
 const DECIMATE = 4;
+/** Coarse peaks searched again at full rate. */
+const REFINE_PEAKS = 6;
 const RING_SECONDS = 4;
 /** The offset is taken over the chunks captured in the last this many µs (at least MIN_OFFSET_CHUNKS). */
 const OFFSET_SPAN_US = 500_000;
@@ -140,7 +142,7 @@ export class AudioCalibrator {
     // tried every 100 ms until locked: that held the encode worker for seconds, and camera frames
     // it did not read in time were lost (holes of 1–2.5 s at the start of a file). So first both
     // sides averaged over DECIMATE samples, every DECIMATE-th lag (16× less work), then every lag
-    // around the best of those at full rate. Uniqueness is judged on the coarse scores.
+    // around the best few of those at full rate.
     const D = DECIMATE;
     const xc = decimate(x, D);
     const yc = decimate(y, D);
@@ -150,48 +152,56 @@ export class AudioCalibrator {
     for (let i = 0; i < W; i++) xx += (xc[i] as number) ** 2;
     let yy = 0;
     for (let i = 0; i < W; i++) yy += (yc[i] as number) ** 2;
-    let coarseBest = -Infinity;
-    let bestK = 0;
     const scores = new Float32Array(lags);
     for (let k = 0; k < lags; k++) {
       let xy = 0;
       for (let i = 0; i < W; i++) xy += (xc[i] as number) * (yc[k + i] as number);
       const sc = yy > 1e-12 ? xy / Math.sqrt(xx * yy) : 0;
       scores[k] = sc;
-      if (sc > coarseBest) {
-        coarseBest = sc;
-        bestK = k;
-      }
       const out = yc[k] as number;
       const inn = (yc[k + W] ?? 0) as number;
       yy = Math.max(0, yy - out * out + inn * inn);
     }
-    // The runner-up away from the peak's own neighbourhood (±24 samples) tells whether the match is unique.
-    let second = -Infinity;
-    const near = Math.ceil(24 / D);
-    for (let k = 0; k < lags; k++) if (Math.abs(k - bestK) > near) second = Math.max(second, scores[k] as number);
-    // Fine: every lag within two coarse steps of the coarse peak.
+    // Fine: every lag within two coarse steps of each of the highest coarse peaks, not only the
+    // top one, so that on a tonal sound a peak one period away (1 kHz: 48 samples, 1 ms) cannot win
+    // by where the coarse grid happened to sample the two.
+    const peaks: number[] = [];
+    for (let k = 0; k < lags; k++) {
+      const sc = scores[k] as number;
+      if ((k > 0 && sc < (scores[k - 1] as number)) || (k + 1 < lags && sc < (scores[k + 1] as number))) continue;
+      peaks.push(k);
+    }
+    peaks.sort((p, q) => (scores[q] as number) - (scores[p] as number));
     let xxf = 0;
     for (let i = 0; i < WINDOW; i++) xxf += (x[i] as number) ** 2;
-    let best = -Infinity;
-    let bestLag = lo;
-    const centreLag = lo + bestK * D;
-    for (let lag = Math.max(lo, centreLag - 2 * D); lag <= Math.min(hi, centreLag + 2 * D); lag++) {
-      const o = lag - lo;
-      let xy = 0;
-      let yyf = 0;
-      for (let i = 0; i < WINDOW; i++) {
-        const v = y[o + i] as number;
-        xy += (x[i] as number) * v;
-        yyf += v * v;
+    const refined: { lag: number; score: number }[] = [];
+    for (const k of peaks.slice(0, REFINE_PEAKS)) {
+      const c = lo + k * D;
+      let top = { lag: c, score: -Infinity };
+      for (let lag = Math.max(lo, c - 2 * D); lag <= Math.min(hi, c + 2 * D); lag++) {
+        const o = lag - lo;
+        let xy = 0;
+        let yyf = 0;
+        for (let i = 0; i < WINDOW; i++) {
+          const v = y[o + i] as number;
+          xy += (x[i] as number) * v;
+          yyf += v * v;
+        }
+        const sc = yyf > 1e-12 ? xy / Math.sqrt(xxf * yyf) : 0;
+        if (sc > top.score) top = { lag, score: sc };
       }
-      const sc = yyf > 1e-12 ? xy / Math.sqrt(xxf * yyf) : 0;
-      if (sc > best) {
-        best = sc;
-        bestLag = lag;
-      }
+      refined.push(top);
     }
-    if (best < 0.9 || coarseBest - second < 0.02) return null;
+    if (!refined.length) return null;
+    const win = refined.reduce((m, r) => (r.score > m.score ? r : m));
+    const best = win.score;
+    const bestLag = win.lag;
+    // The runner-up away from the peak's own neighbourhood (±24 samples) tells whether the match is
+    // unique: the refined peaks at full rate, the rest on the coarse grid.
+    let second = -Infinity;
+    for (const r of refined) if (Math.abs(r.lag - bestLag) > 24) second = Math.max(second, r.score);
+    for (let k = 0; k < lags; k++) if (Math.abs(lo + k * D - bestLag) > 24) second = Math.max(second, scores[k] as number);
+    if (best < 0.9 || best - second < 0.02) return null;
     // Each chunk's timestamp against its frame (sample count from the matched window) is one
     // measurement of the offset; the interquartile mean keeps an odd late stamp out.
     // Only the newest chunks count: the source's clock can step (a render stall upstream delivers

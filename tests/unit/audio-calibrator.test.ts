@@ -46,6 +46,17 @@ function speechLike(seconds: number, seed: number): Float32Array {
   return out;
 }
 
+/** The clapperboard's sound: 30 ms beeps of a 1 kHz tone (a period is 48 samples) in silence. */
+function beeps(seconds: number, seed: number): Float32Array {
+  const random = rng(seed);
+  const out = new Float32Array(Math.round(seconds * RATE));
+  for (let at = Math.round(0.1 * RATE); at < out.length; at += Math.round((0.25 + random() * 0.3) * RATE)) {
+    const level = 0.3 + random() * 0.4;
+    for (let i = 0; i < 0.03 * RATE && at + i < out.length; i++) out[at + i] = level * Math.sin((2 * Math.PI * 1000 * i) / RATE);
+  }
+  return out;
+}
+
 function sine(seconds: number, hz: number, amplitude = 0.5): Float32Array {
   const out = new Float32Array(Math.round(seconds * RATE));
   for (let i = 0; i < out.length; i++) out[i] = amplitude * Math.sin((2 * Math.PI * hz * i) / RATE);
@@ -123,6 +134,17 @@ describe('AudioCalibrator', () => {
     const run = stream(noiseBursts(8, 4), { trueOffsetUs, frame0: 48_000, priorUs: trueOffsetUs + 40_000, workletLeadMs: 0, everyMs: 400 });
     expect(run.lock).not.toBeNull();
     expect(Math.abs((run.lock as CalibrationLock).offsetUs - trueOffsetUs)).toBeLessThan(PERIOD);
+  });
+
+  it('locks to the sample on 1 kHz beeps, not a period off, whatever the phase of the coarse search grid', { timeout: 30_000 }, () => {
+    // The search first scores every 4th lag, then refines at full rate: a lock a period (48
+    // samples, 1 ms) off would pass the score test on a tone, so every grid phase is tried.
+    for (let phase = 0; phase < 8; phase++) {
+      const trueOffsetUs = 3_000_000 + phase * 7.3;
+      const run = stream(beeps(4, 20 + phase), { trueOffsetUs, frame0: 96_000 + phase, priorUs: trueOffsetUs + (phase % 2 ? 30_000 : -30_000), workletLeadMs: 500 });
+      expect(run.lock, `phase ${phase}`).not.toBeNull();
+      expect(Math.abs((run.lock as CalibrationLock).offsetUs - trueOffsetUs), `phase ${phase}`).toBeLessThan(PERIOD);
+    }
   });
 
   it('does not lock on digital silence', () => {
