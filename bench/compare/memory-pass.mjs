@@ -39,9 +39,9 @@ export async function memoryPass({ recorders, seconds, warmup, interval = 5, log
       }
       if (tick % 12 === 0) log(`memory ${tick * interval} s: ${browsers.map((s) => `${s.name} ${s.samples.at(-1).totalMB.toFixed(0)} MB`).join(', ')}`);
     }
-    // All stopped at the same instant, so every stop runs under the same load. (One after another,
-    // the first stop ran while all the others still recorded and the last while none did: the order
-    // decided the figures, inpage-recorder's, stopped first, included.) Fixes and files follow.
+    // All stopped at the same instant, so every stop starts under the same load (one after another,
+    // the first stop ran while all the others still recorded and the last while none did, and
+    // inpage-recorder was first). Fixes and files follow.
     const stops = await Promise.all(browsers.map((s) => s.b.page.evaluate(() => benchStop())));
     for (const [i, s] of browsers.entries()) {
       const r = stops[i];
