@@ -33,7 +33,9 @@ async function interruptedRecording(context) {
   const { openHarness } = await import('../support/browser.mjs');
   const p = await openHarness(context);
   const id = await p.evaluate(() => startRecording({ format: 'mp4' }));
-  await p.waitForTimeout(2500);
+  // Interrupted once two fragments are stored, not after a fixed time: on a cold dev server the
+  // first one was sometimes still being committed 2.5 s in, and nothing was left to recover.
+  await p.waitForFunction(() => window.rec.stats.chunksStored >= 2, null, { timeout: 20_000 });
   await p.close();
   return id;
 }
