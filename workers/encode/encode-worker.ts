@@ -48,15 +48,16 @@ class Session {
   /** The camera being recorded; after a switch, the previous one until the new one's first frame. */
   private videoReader: ReadableStreamDefaultReader<VideoFrame> | null = null;
   private audioPort: MessagePort | null = null;
-  /** Page clock now, µs. */
-  private readonly pageNow: () => number;
-  /** Page performance.now() minus this worker's, ms. */
+  /** Page performance.now() minus this worker's, ms: until measured at init, the timeOrigins' difference (see syncPageClock()). */
   private pageOffsetMs: number;
 
   constructor(readonly config: EncodeConfig) {
-    // Until measured (init), the timeOrigins' difference; see syncPageClock().
     this.pageOffsetMs = performance.timeOrigin - config.pageTimeOrigin;
-    this.pageNow = () => (performance.now() + this.pageOffsetMs) * 1000;
+  }
+
+  /** Page clock now, µs. */
+  private pageNow(): number {
+    return (performance.now() + this.pageOffsetMs) * 1000;
   }
 
   /**
