@@ -18,6 +18,11 @@ export type CalibrationLock = {
   startFrame: number;
   /** A step lock: the context frame the step happened at (frames before it keep the old offset). */
   stepFrame?: number;
+  /**
+   * Averaged over less than the full half second, all of it after a step (the step is recent):
+   * good to place audio by, too noisy (~0.6 ms) to measure the step's size for the drift fit by.
+   */
+  partial?: boolean;
 };
 
 const WINDOW = 2048;
@@ -29,8 +34,15 @@ const RING_SECONDS = 4;
 /** The offset is taken over the chunks captured in the last this many µs (at least MIN_OFFSET_CHUNKS). */
 const OFFSET_SPAN_US = 500_000;
 const MIN_OFFSET_CHUNKS = 20;
-/** Consecutive chunks off the line (same side, beyond the limit) that make a step: 40 ms, less than the worklet's latency. */
+/** A chunk's offset this far from the median of those averaged is an outlier, not jitter (µs). */
+const OUTLIER_US = 5_000;
+/**
+ * Chunks off the line (same side, beyond the limit) among the last STEP_WINDOW that make a step: 40
+ * to 50 ms, less than the worklet's latency. Not all of them in a row: under load one stamp in a few
+ * still carries the clock before the step, and four in a row then missed the step altogether.
+ */
 const STEP_CHUNKS = 4;
+const STEP_WINDOW = 5;
 
 export class AudioCalibrator {
   readonly rate: number;
@@ -94,24 +106,35 @@ export class AudioCalibrator {
 
   /**
    * The capture offset stepped (the source's clock jumped: samples entered the stream later or
-   * earlier than their count says) if each of the last STEP_CHUNKS chunks is more than `limitUs`
-   * off `expectedUs` on the same side. Returns a lock from those chunks alone, at once: no search
+   * earlier than their count says) if STEP_CHUNKS of the last STEP_WINDOW chunks are more than
+   * `limitUs` off `expectedUs` on the same side. Returns a lock from those chunks alone, at once: no search
    * is needed (the same samples on both sides), and waiting for the next lock's half-second
    * average left audio off by the step for ~0.5 s. Later locks count only chunks from the step on.
    */
   stepLock(expectedUs: number, limitUs: number): CalibrationLock | null {
     const n = this.captured.length;
-    if (this.alignedStart === null || n < STEP_CHUNKS) return null;
-    // Called for every chunk (100 a second): nothing is allocated unless all of them are off.
+    if (this.alignedStart === null || n < STEP_WINDOW) return null;
+    // Called for every chunk (100 a second): nothing is allocated unless a step is seen.
     const off = (c: { offsetUs: number | null }) => (c.offsetUs === null ? 0 : c.offsetUs - expectedUs);
     const sign = Math.sign(off(this.captured[n - 1] as { offsetUs: number | null }));
-    for (let i = n - STEP_CHUNKS; i < n; i++) {
+    if (!sign) return null;
+    let beyond = 0;
+    for (let i = n - STEP_WINDOW; i < n; i++) {
       const d = off(this.captured[i] as { offsetUs: number | null });
-      if (!sign || Math.sign(d) !== sign || Math.abs(d) <= limitUs) return null;
+      if (Math.sign(d) === sign && Math.abs(d) > limitUs) beyond++;
     }
-    const recent = this.captured.slice(n - STEP_CHUNKS);
-    const offsets = recent.map((c) => c.offsetUs as number).sort((a, b) => a - b);
-    const offsetUs = ((offsets[(STEP_CHUNKS >> 1) - 1] as number) + (offsets[STEP_CHUNKS >> 1] as number)) / 2;
+    if (beyond < STEP_CHUNKS) return null;
+    // The step starts at the first chunk of the window beyond the limit; a stamp still on the old
+    // clock after it (under load, some come late) does not count for the new offset.
+    let first = n - STEP_WINDOW;
+    while (Math.abs(off(this.captured[first] as { offsetUs: number | null })) <= limitUs || Math.sign(off(this.captured[first] as { offsetUs: number | null })) !== sign) first++;
+    const recent = this.captured.slice(first);
+    const offsets = recent
+      .map((c) => c.offsetUs as number)
+      .filter((o) => Math.sign(o - expectedUs) === sign && Math.abs(o - expectedUs) > limitUs)
+      .sort((a, b) => a - b);
+    const m = offsets.length;
+    const offsetUs = m % 2 ? (offsets[(m - 1) / 2] as number) : ((offsets[m / 2 - 1] as number) + (offsets[m / 2] as number)) / 2;
     this.offsetSinceUs = (recent[0] as { us: number }).us;
     const period = 1e6 / this.rate;
     const end = this.alignedStart + this.droppedFrames + this.capturedFrames;
@@ -121,13 +144,18 @@ export class AudioCalibrator {
     return this.lastLock;
   }
 
-  /** Tries to lock; returns the lock, or null when there is not yet enough signal to be sure. */
-  tryLock(): CalibrationLock | null {
-    if (this.prior === null || this.wEnd < 0) return null;
+  /**
+   * Tries to lock; returns the lock, or null when there is not yet enough signal to be sure. The
+   * search is centred where the prior puts the window's capture time, or with `aligned` where the
+   * last lock's sample alignment puts its samples: that holds while the timestamps step (the same
+   * samples, stamped later), when a search by the timestamps can miss by the steps not yet followed.
+   */
+  tryLock(aligned = false): CalibrationLock | null {
+    if (this.prior === null || this.wEnd < 0 || (aligned && this.alignedStart === null)) return null;
     const ref = this.pickWindow();
     if (!ref) return null;
     const period = 1e6 / this.rate;
-    const centre = Math.round((ref.us - this.prior) / period);
+    const centre = aligned ? (this.alignedStart as number) + this.droppedFrames + ref.at : Math.round((ref.us - this.prior) / period);
     const r = Math.round(this.searchUs / period);
     const lo = centre - r;
     const hi = centre + r;
@@ -213,14 +241,20 @@ export class AudioCalibrator {
     let from = this.captured.length - 1;
     const since = (i: number) => (this.captured[i] as { us: number }).us >= this.offsetSinceUs;
     while (from > 0 && since(from - 1) && (newest - (this.captured[from - 1] as { us: number }).us < OFFSET_SPAN_US || this.captured.length - from < MIN_OFFSET_CHUNKS)) from--;
+    const partial = from > 0 && !since(from - 1);
     // Past a step, once the span holds only chunks after it, every chunk counts again.
     if (newest - this.offsetSinceUs > OFFSET_SPAN_US) this.offsetSinceUs = -Infinity;
-    const offsets = this.captured.slice(from).map((c, i) => c.us - (first + (ref.starts[from + i] as number)) * period).sort((a, b) => a - b);
+    const all = this.captured.slice(from).map((c, i) => c.us - (first + (ref.starts[from + i] as number)) * period).sort((a, b) => a - b);
+    // Stamps far from the rest are not jitter: under load some chunks still carry the clock from
+    // before a step for a while (~10 ms off). Left in, they shifted the interquartile mean by a
+    // third of the jitter, and the drift fit with it.
+    const mid = all[all.length >> 1] as number;
+    const offsets = all.filter((o) => Math.abs(o - mid) <= OUTLIER_US);
     const q = offsets.slice(Math.floor(offsets.length / 4), Math.ceil((offsets.length * 3) / 4));
     const offsetUs = q.reduce((a, b) => a + b, 0) / q.length;
     // The mean is the offset around the middle of the chunks it was taken over.
     const frame = first + Math.round(((ref.starts[from] as number) + this.capturedFrames) / 2);
-    this.lastLock = { offsetUs, score: best, frame, captureUs: offsetUs + frame * period, startFrame: first - this.droppedFrames };
+    this.lastLock = { offsetUs, score: best, frame, captureUs: offsetUs + frame * period, startFrame: first - this.droppedFrames, ...(partial ? { partial } : {}) };
     this.alignedStart = this.lastLock.startFrame;
     return this.lastLock;
   }

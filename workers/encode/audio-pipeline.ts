@@ -257,6 +257,12 @@ export class AudioPipeline {
       this.line = { x0: lock.captureUs, y0: lock.offsetUs, slope: this.line.slope };
       return;
     }
+    if (lock.partial && this.calibrated && !this.relocking && this.line) {
+      // Soon after a step: placement follows; the step's size for the drift fit is measured by
+      // the first full lock (measured from a few chunks, it bent the fitted slope by ~5 ppm).
+      this.line = { x0: lock.captureUs, y0: lock.offsetUs, slope: this.line.slope };
+      return;
+    }
     // Across a stall the offset jumps; the older locks move with it so the drift estimate goes on.
     const ref = this.lockLine ?? this.line;
     const jump = this.calibrated && this.locks.length && ref ? lock.offsetUs - this.offsetAt(lock.captureUs, ref) : 0;
@@ -305,7 +311,12 @@ export class AudioPipeline {
       this.calibrator.searchUs = narrow;
       return lock;
     }
-    return relock ? null : this.calibrator.tryLock();
+    if (relock) return null;
+    // A miss of the narrow search while locked: the timestamps may have stepped by more than it
+    // spans without the step being followed (under load, stamps still on the old clock hide it from
+    // the step check). The samples are where the last alignment says: search there. Before this,
+    // two such 10 ms steps left audio 20 ms off until the search widened 1.5 s later.
+    return this.calibrator.tryLock() ?? (this.calibrated ? this.calibrator.tryLock(true) : null);
   }
 
   /**
