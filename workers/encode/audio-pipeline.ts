@@ -24,6 +24,13 @@ const RELOCK_HOLD_SECONDS = 2.5;
 const ESTIMATE_DELAY_SECONDS = 0.75;
 /** Re-anchoring cadence once locked, ms. */
 const LOCK_EVERY_MS = 250;
+/**
+ * Locks spanning this long (µs) give a slope to place audio by between locks; the drift is reported
+ * from DRIFT_REPORT_SPAN_US on (a slope over 5 s is good to ~50 ppm: 0.03 ms
+ * over the half second it is used for, too rough to report).
+ */
+const FIT_SPAN_US = 5e6;
+const DRIFT_REPORT_SPAN_US = 30e6;
 /** Locks kept for the drift fit: two minutes at that cadence. */
 const MAX_LOCKS = 480;
 /** A lock off the fitted line by more than this is a step in the offset, not drift. */
@@ -102,8 +109,9 @@ export class AudioPipeline {
   /** End (capture time, µs) of the last capture-stamped chunk: the next one should start there. */
   private capturedEnd: number | null = null;
 
-  /** The line through the locks, refitted at each lock. */
+  /** The line through the locks, refitted at each lock, and the capture time its locks span (µs). */
   private fitted: Line | null = null;
+  private fitSpanUs = 0;
   /**
    * Where the source's clock stepped: frames before `lineFrom` (still on their way from the
    * worklet when the step was seen) are placed by the line before it.
@@ -115,13 +123,19 @@ export class AudioPipeline {
 
   /** Audio device clock drift against the system clock, ppm (positive: the device runs slow); null until 30 s of locks. */
   get driftPpm(): number | null {
-    return this.fitted ? this.fitted.slope * 1e6 : null;
+    return this.fitted && this.fitSpanUs >= DRIFT_REPORT_SPAN_US ? this.fitted.slope * 1e6 : null;
   }
 
-  /** Least-squares line through the locks; null until they span 30 s. */
+  /**
+   * Least-squares line through the locks; null until they span FIT_SPAN_US. Its slope places audio
+   * between locks: each lock is the mean offset over the last half second, so until the next one
+   * the offset moves on by the slope for up to half a second (this WebAudio source's offset ramps ~2 ms/s,
+   * and with no slope in the first 30 s, audio sat ~1 ms early there, read as +1 ms/min of drift).
+   */
   private fit(): Line | null {
     const l = this.locks;
-    if (l.length < 3 || (l[l.length - 1] as [number, number])[0] - (l[0] as [number, number])[0] < 30e6) return null;
+    this.fitSpanUs = l.length ? (l[l.length - 1] as [number, number])[0] - (l[0] as [number, number])[0] : 0;
+    if (l.length < 3 || this.fitSpanUs < FIT_SPAN_US) return null;
     const mx = l.reduce((a, p) => a + p[0], 0) / l.length;
     const my = l.reduce((a, p) => a + p[1], 0) / l.length;
     let num = 0;
