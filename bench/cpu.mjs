@@ -18,8 +18,10 @@ const CONFIGS = JSON.parse(process.env.BENCH_CPU_CONFIGS ?? 'null') ?? [
 
 buildLib();
 const b = await openBench({ camera: y4m(1280, 720, 30) });
-const rows = CONFIGS.map((c) => ({ ...c, own: [] }));
+const rows = CONFIGS.map((c) => ({ ...c, own: [], threads: [] }));
 let idle = [];
+/** CPU s per minute of each thread group between two samples. */
+const perMinute = (a, b) => Object.fromEntries(Object.keys(b.threads).map((k) => [k, ((b.threads[k] - (a.threads[k] ?? 0)) / ((b.t - a.t) / 1000)) * 60]));
 try {
   await b.page.evaluate(() => benchStream());
   await sleep(2000);
@@ -29,6 +31,7 @@ try {
     const i1 = await sample(b);
     const idleCores = (i1.cpuS - i0.cpuS) / ((i1.t - i0.t) / 1000);
     idle.push(idleCores);
+    const idleThreads = perMinute(i0, i1);
     for (let k = 0; k < rows.length; k++) {
       const row = rows[(k + round) % rows.length];
       await b.page.evaluate(({ r, o }) => benchStart(r, o), { r: row.recorder, o: row.options ?? {} });
@@ -39,6 +42,8 @@ try {
       await b.page.evaluate(() => benchStop());
       const cores = (c1.cpuS - c0.cpuS) / ((c1.t - c0.t) / 1000);
       row.own.push((cores - idleCores) * 60);
+      const t = perMinute(c0, c1);
+      row.threads.push(Object.fromEntries(Object.keys(t).map((k) => [k, t[k] - (idleThreads[k] ?? 0)])));
       console.log(`${row.label}: ${((cores - idleCores) * 60).toFixed(1)} own CPU s/min (idle stream ${(idleCores * 60).toFixed(1)})`);
     }
   }
@@ -50,5 +55,14 @@ const text = table(
   ['configuration', 'own CPU s per recorded minute (median)', 'runs', `÷ ${rows[0].label.split(' (')[0]}`],
   rows.map((r) => [r.label, median(r.own).toFixed(1), r.own.map((x) => x.toFixed(1)).join(', '), `${(median(r.own) / base).toFixed(2)}×`]),
 );
+// Where it goes: the median over rounds of each thread group's own CPU, groups of 0.3 s/min or more.
+const groups = [...new Set(rows.flatMap((r) => r.threads.flatMap((t) => Object.keys(t))))]
+  .map((g) => ({ g, by: rows.map((r) => median(r.threads.map((t) => t[g] ?? 0))) }))
+  .filter(({ by }) => by.some((x) => x >= 0.3))
+  .sort((a, b) => a.g.localeCompare(b.g));
+const byThread = table(
+  ['thread group (own CPU s per recorded minute)', ...rows.map((r) => r.label)],
+  groups.map(({ g, by }) => [g, ...by.map((x) => x.toFixed(1))]),
+);
 writeFileSync(join(outDir, 'cpu.json'), JSON.stringify({ date: new Date().toISOString(), seconds, rounds, idleCoresRuns: idle, rows }, null, 2));
-console.log(`\nidle stream: ${(median(idle) * 60).toFixed(1)} CPU s/min\n\n${text}`);
+console.log(`\nidle stream: ${(median(idle) * 60).toFixed(1)} CPU s/min\n\n${text}\n\n${byThread}`);

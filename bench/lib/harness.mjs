@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: the built library on a static server, Chromium with a y4m
 // "camera", CDP memory/CPU sampling, and tables.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,50 @@ function rssKb(pid) {
 }
 
 /** Page JS heap (main thread), renderer RSS, whole-browser RSS (MB) and CPU seconds per process type. */
+/**
+ * CPU seconds per thread of the given processes, by where the work runs: Chromium names its
+ * threads, and what a recorder costs is told apart by them (the page's main thread, workers, the
+ * codec thread pool, the audio worklet, the audio output). Read from /proc (Linux).
+ */
+export function threadCpu(processes) {
+  const out = {};
+  const hz = 100;
+  for (const { id, type } of processes) {
+    let tids = [];
+    try {
+      tids = readdirSync(`/proc/${id}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const st = readFileSync(`/proc/${id}/task/${tid}/stat`, 'utf8');
+        const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        const group = threadGroup(type, name);
+        out[group] = (out[group] ?? 0) + (Number(f[11]) + Number(f[12])) / hz;
+      } catch {
+        /* the thread ended */
+      }
+    }
+  }
+  return out;
+}
+
+function threadGroup(type, name) {
+  if (type === 'renderer') {
+    if (/^DedicatedWorker/.test(name)) return 'page: workers';
+    if (/^ThreadPool/.test(name)) return 'page: codec thread pool';
+    if (/^Realtime AudioW/.test(name)) return 'page: audio worklet';
+    if (/^AudioOutputDevi/.test(name)) return 'page: audio output';
+    if (/^Compositor|^Media/.test(name)) return `page: ${name.replace(/\d+$/, '')}`;
+    return /^chromium|^chrome$/.test(name) ? 'page: main thread' : 'page: other threads';
+  }
+  if (/AudioService/i.test(type)) return 'audio service';
+  if (/VideoCapture/i.test(type)) return 'video capture service';
+  return type === 'browser' ? 'browser process' : type === 'gpu-process' ? 'GPU process' : 'other processes';
+}
+
 export async function sample({ cdp, browserCdp }) {
   const { metrics } = await cdp.send('Performance.getMetrics');
   const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
@@ -97,7 +141,7 @@ export async function sample({ cdp, browserCdp }) {
     if (p.type === 'renderer') rendererKb += kb;
     cpu += p.cpuTime;
   }
-  return { t: Date.now(), jsHeapMB: m.JSHeapUsedSize / 2 ** 20, rendererMB: rendererKb / 1024, totalMB: totalKb / 1024, cpuS: cpu, byType };
+  return { t: Date.now(), jsHeapMB: m.JSHeapUsedSize / 2 ** 20, rendererMB: rendererKb / 1024, totalMB: totalKb / 1024, cpuS: cpu, byType, threads: threadCpu(processInfo) };
 }
 
 export const median = (xs) => {
