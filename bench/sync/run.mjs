@@ -132,7 +132,7 @@ const report = [
   [
     'On the page, per recording (the references the files are judged by):',
     '- flash: the capture time of its frame (frame timestamp − the video clock offset, taken from the frame delivered fastest); after a camera switch, of the second camera\'s frame (the one the recorder holds, painted just after the first); shown after requestFrame() and how late frames reached the tap;',
-    "- beep: its sample on the stream's audio clock (AudioData timestamps against sample count, median over ±1 s); cross-checked against when the chunks arrived, taken as when their last sample was due;",
+    "- beep: its sample on the stream's audio clock (AudioData timestamps against sample count, median over ±1 s, not across a step of that clock of more than 5 ms); cross-checked against when the chunks arrived, taken as when their last sample was due;",
     '- output − stream: getOutputTimestamp() against that clock (what the beep time would be if taken from it); steps: stalls of the audio clock during the recording; samples lost: where the track dropped (−) or repeated (+) rendered audio, from the beeps\' sample positions.',
   ].join('\n'),
   table(

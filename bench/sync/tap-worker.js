@@ -49,16 +49,21 @@ async function readVideo(readable, frames) {
 /**
  * Where the audio clock steps against the page clock (chunk indices): the render thread stalled or
  * skipped, so the samples after it entered later or earlier than their count says. A step is where
- * the median of the next 20 chunks differs from the previous 20 by > 8 ms (single timestamps
- * alternate by up to ~8 ms at times).
+ * the median of the next 20 chunks differs from the previous 20 by more than STEP_MS. Single
+ * timestamps alternate by up to ~8 ms at times, which the medians of 20 keep out. The limit was 8 ms:
+ * the source also steps by 7–8 ms (seen in the first seconds of recordings, the step persisting for
+ * seconds), and a beep within a second of such a step had its time taken as the median across it,
+ * up to half the step (~4 ms) from when it entered. A step seen where there is none only narrows
+ * the span a beep's median is taken over.
  */
+const STEP_MS = 5;
 function clockSteps(zero) {
   const d = zero.map((_, i) => (i < 20 || i + 20 > zero.length ? 0 : median(zero.slice(i, i + 20)) - median(zero.slice(i - 20, i))));
   const steps = [];
   for (let i = 0; i < d.length; i++) {
-    if (Math.abs(d[i]) <= 8) continue;
+    if (Math.abs(d[i]) <= STEP_MS) continue;
     let j = i;
-    while (j + 1 < d.length && Math.abs(d[j + 1]) > 8) j++;
+    while (j + 1 < d.length && Math.abs(d[j + 1]) > STEP_MS) j++;
     // within the run of large differences, the step is at the largest jump between neighbours
     let at = i;
     for (let x = i; x <= j; x++) if (Math.abs(zero[x] - zero[x - 1]) > Math.abs(zero[at] - zero[at - 1])) at = x;
