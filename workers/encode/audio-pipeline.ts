@@ -26,8 +26,8 @@ const ESTIMATE_DELAY_SECONDS = 0.75;
 const LOCK_EVERY_MS = 250;
 /**
  * Locks spanning this long (µs) give a slope to place audio by between locks; the drift is reported
- * from DRIFT_REPORT_SPAN_US on (a slope over 5 s is good to ~50 ppm: 0.03 ms
- * over the half second it is used for, too rough to report).
+ * from DRIFT_REPORT_SPAN_US on. A slope over 5 s is rough (tens of ppm, estimated from ~0.3 ms of
+ * lock noise): a few µs over the half second it is used for, but too rough to report.
  */
 const FIT_SPAN_US = 5e6;
 const DRIFT_REPORT_SPAN_US = 30e6;
@@ -129,8 +129,9 @@ export class AudioPipeline {
   /**
    * Least-squares line through the locks; null until they span FIT_SPAN_US. Its slope places audio
    * between locks: each lock is the mean offset over the last half second, so until the next one
-   * the offset moves on by the slope for up to half a second (this WebAudio source's offset ramps ~2 ms/s,
-   * and with no slope in the first 30 s, audio sat ~1 ms early there, read as +1 ms/min of drift).
+   * the offset moves on by the slope for up to half a second. The clapperboard's WebAudio source's
+   * offset ramps 1.5-2 ms/s; with no slope for the first 30 s (as before), audio sat 1-3 ms early
+   * there, which the benchmark read as +0.9 to +1.6 ms/min of drift.
    */
   private fit(): Line | null {
     const l = this.locks;
@@ -328,8 +329,9 @@ export class AudioPipeline {
     if (relock) return null;
     // A miss of the narrow search while locked: the timestamps may have stepped by more than it
     // spans without the step being followed (under load, stamps still on the old clock hide it from
-    // the step check). The samples are where the last alignment says: search there. Before this,
-    // two such 10 ms steps left audio 20 ms off until the search widened 1.5 s later.
+    // the step check). The samples are where the last alignment says: search there. Before this, a
+    // busy run had audio 18-29 ms off for ~1.5 s after two ~10 ms steps 0.35 s apart: as long as
+    // the search took to widen.
     return this.calibrator.tryLock() ?? (this.calibrated ? this.calibrator.tryLock(true) : null);
   }
 
