@@ -26,9 +26,9 @@ try {
   await b.page.evaluate(() => benchStream());
   await sleep(2000);
   for (let round = 0; round < rounds; round++) {
-    const i0 = await sample(b);
+    const i0 = await sample(b, { threads: true });
     await sleep(Math.min(10, seconds) * 1000);
-    const i1 = await sample(b);
+    const i1 = await sample(b, { threads: true });
     const idleCores = (i1.cpuS - i0.cpuS) / ((i1.t - i0.t) / 1000);
     idle.push(idleCores);
     const idleThreads = perMinute(i0, i1);
@@ -36,9 +36,9 @@ try {
       const row = rows[(k + round) % rows.length];
       await b.page.evaluate(({ r, o }) => benchStart(r, o), { r: row.recorder, o: row.options ?? {} });
       await sleep(2000);
-      const c0 = await sample(b);
+      const c0 = await sample(b, { threads: true });
       await sleep(seconds * 1000);
-      const c1 = await sample(b);
+      const c1 = await sample(b, { threads: true });
       await b.page.evaluate(() => benchStop());
       const cores = (c1.cpuS - c0.cpuS) / ((c1.t - c0.t) / 1000);
       row.own.push((cores - idleCores) * 60);

@@ -123,7 +123,8 @@ function threadGroup(type, name) {
   return type === 'browser' ? 'browser process' : type === 'gpu-process' ? 'GPU process' : 'other processes';
 }
 
-export async function sample({ cdp, browserCdp }) {
+/** Memory and CPU of the whole browser now; `threads` adds CPU by thread group (threadCpu()). */
+export async function sample({ cdp, browserCdp }, { threads = false } = {}) {
   const { metrics } = await cdp.send('Performance.getMetrics');
   const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
   const { processInfo } = await browserCdp.send('SystemInfo.getProcessInfo');
@@ -141,7 +142,7 @@ export async function sample({ cdp, browserCdp }) {
     if (p.type === 'renderer') rendererKb += kb;
     cpu += p.cpuTime;
   }
-  return { t: Date.now(), jsHeapMB: m.JSHeapUsedSize / 2 ** 20, rendererMB: rendererKb / 1024, totalMB: totalKb / 1024, cpuS: cpu, byType, threads: threadCpu(processInfo) };
+  return { t: Date.now(), jsHeapMB: m.JSHeapUsedSize / 2 ** 20, rendererMB: rendererKb / 1024, totalMB: totalKb / 1024, cpuS: cpu, byType, ...(threads ? { threads: threadCpu(processInfo) } : {}) };
 }
 
 export const median = (xs) => {

@@ -25,6 +25,9 @@ export type CalibrationLock = {
   partial?: boolean;
 };
 
+/** A window of the capture-stamped audio to find in the worklet stream (see pickWindow()). */
+type CapturedWindow = { us: number; at: number; starts: number[]; data: Float32Array };
+
 const WINDOW = 2048;
 /** Coarse search step and averaging length, samples (see tryLock). */
 const DECIMATE = 4;
@@ -118,20 +121,21 @@ export class AudioCalibrator {
     const off = (c: { offsetUs: number | null }) => (c.offsetUs === null ? 0 : c.offsetUs - expectedUs);
     const sign = Math.sign(off(this.captured[n - 1] as { offsetUs: number | null }));
     if (!sign) return null;
-    let beyond = 0;
-    for (let i = n - STEP_WINDOW; i < n; i++) {
-      const d = off(this.captured[i] as { offsetUs: number | null });
-      if (Math.sign(d) === sign && Math.abs(d) > limitUs) beyond++;
-    }
-    if (beyond < STEP_CHUNKS) return null;
+    const beyond = (c: { offsetUs: number | null }) => {
+      const d = off(c);
+      return Math.sign(d) === sign && Math.abs(d) > limitUs;
+    };
+    let count = 0;
+    for (let i = n - STEP_WINDOW; i < n; i++) if (beyond(this.captured[i] as { offsetUs: number | null })) count++;
+    if (count < STEP_CHUNKS) return null;
     // The step starts at the first chunk of the window beyond the limit; a stamp still on the old
     // clock after it (under load, some come late) does not count for the new offset.
     let first = n - STEP_WINDOW;
-    while (Math.abs(off(this.captured[first] as { offsetUs: number | null })) <= limitUs || Math.sign(off(this.captured[first] as { offsetUs: number | null })) !== sign) first++;
+    while (!beyond(this.captured[first] as { offsetUs: number | null })) first++;
     const recent = this.captured.slice(first);
     const offsets = recent
+      .filter(beyond)
       .map((c) => c.offsetUs as number)
-      .filter((o) => Math.sign(o - expectedUs) === sign && Math.abs(o - expectedUs) > limitUs)
       .sort((a, b) => a - b);
     const m = offsets.length;
     const offsetUs = m % 2 ? (offsets[(m - 1) / 2] as number) : ((offsets[m / 2 - 1] as number) + (offsets[m / 2] as number)) / 2;
@@ -146,16 +150,25 @@ export class AudioCalibrator {
 
   /**
    * Tries to lock; returns the lock, or null when there is not yet enough signal to be sure. The
-   * search is centred where the prior puts the window's capture time, or with `aligned` where the
-   * last lock's sample alignment puts its samples: that holds while the timestamps step (the same
-   * samples, stamped later), when a search by the timestamps can miss by the steps not yet followed.
+   * search is centred where the prior puts the window's capture time. With `orAligned`, a miss there
+   * is searched again where the last lock's sample alignment puts the window's samples: that holds
+   * while the timestamps step (the same samples, stamped later), when a search by the timestamps
+   * can miss by the steps not yet followed.
    */
-  tryLock(aligned = false): CalibrationLock | null {
-    if (this.prior === null || this.wEnd < 0 || (aligned && this.alignedStart === null)) return null;
+  tryLock(orAligned = false): CalibrationLock | null {
+    if (this.prior === null || this.wEnd < 0) return null;
     const ref = this.pickWindow();
     if (!ref) return null;
+    const byPrior = Math.round((ref.us - this.prior) / (1e6 / this.rate));
+    const lock = this.lockAround(ref, byPrior);
+    if (lock || !orAligned || this.alignedStart === null) return lock;
+    const byAlignment = this.alignedStart + this.droppedFrames + ref.at;
+    return byAlignment === byPrior ? null : this.lockAround(ref, byAlignment);
+  }
+
+  /** The search of tryLock() around one centre (context frame of the window's first sample). */
+  private lockAround(ref: CapturedWindow, centre: number): CalibrationLock | null {
     const period = 1e6 / this.rate;
-    const centre = aligned ? (this.alignedStart as number) + this.droppedFrames + ref.at : Math.round((ref.us - this.prior) / period);
     const r = Math.round(this.searchUs / period);
     const lo = centre - r;
     const hi = centre + r;
@@ -254,13 +267,13 @@ export class AudioCalibrator {
     const offsetUs = q.reduce((a, b) => a + b, 0) / q.length;
     // The mean is the offset around the middle of the chunks it was taken over.
     const frame = first + Math.round(((ref.starts[from] as number) + this.capturedFrames) / 2);
-    this.lastLock = { offsetUs, score: best, frame, captureUs: offsetUs + frame * period, startFrame: first - this.droppedFrames, ...(partial ? { partial } : {}) };
+    this.lastLock = { offsetUs, score: best, frame, captureUs: offsetUs + frame * period, startFrame: first - this.droppedFrames, partial };
     this.alignedStart = this.lastLock.startFrame;
     return this.lastLock;
   }
 
   /** The captured window with the most change in loudness (an onset is unambiguous; a steady tone is not). */
-  private pickWindow(): { us: number; at: number; starts: number[]; data: Float32Array } | null {
+  private pickWindow(): CapturedWindow | null {
     if (this.capturedFrames < WINDOW * 4) return null;
     const all = new Float32Array(this.capturedFrames);
     const starts: number[] = [];

@@ -52,33 +52,18 @@ type Block = { frame: number; channels: Float32Array[] };
 /** The capture offset (capture time − frame · period) over capture time: y0 at x0, changing by slope per µs. */
 type Line = { x0: number; y0: number; slope: number };
 
-/** `c` without k of its samples, evenly spaced (the i-th at ⌊(i + ½)·n/k⌋). */
-function dropEvenly(c: Float32Array, k: number): Float32Array {
+/** `c` with k of its samples dropped, or repeated, evenly spaced (the i-th at ⌊(i + ½)·n/k⌋). */
+function slewEvenly(c: Float32Array, k: number, repeat: boolean): Float32Array {
   const n = c.length;
-  const out = new Float32Array(n - k);
+  const out = new Float32Array(repeat ? n + k : n - k);
   let o = 0;
   let from = 0;
   for (let i = 0; i < k; i++) {
     const at = Math.floor(((i + 0.5) * n) / k);
-    out.set(c.subarray(from, at), o);
-    o += at - from;
-    from = at + 1;
-  }
-  out.set(c.subarray(from), o);
-  return out;
-}
-
-/** `c` with k of its samples repeated, evenly spaced (as dropEvenly drops them). */
-function repeatEvenly(c: Float32Array, k: number): Float32Array {
-  const n = c.length;
-  const out = new Float32Array(n + k);
-  let o = 0;
-  let from = 0;
-  for (let i = 0; i < k; i++) {
-    const at = Math.floor(((i + 0.5) * n) / k);
-    out.set(c.subarray(from, at + 1), o);
-    o += at + 1 - from;
-    out[o++] = c[at] as number;
+    const end = repeat ? at + 1 : at;
+    out.set(c.subarray(from, end), o);
+    o += end - from;
+    if (repeat) out[o++] = c[at] as number;
     from = at + 1;
   }
   out.set(c.subarray(from), o);
@@ -147,9 +132,8 @@ export class AudioPipeline {
   /** End (capture time, µs) of the last capture-stamped chunk: the next one should start there. */
   private capturedEnd: number | null = null;
 
-  /** The line through the locks, refitted at each lock, and the capture time its locks span (µs). */
+  /** The line through the locks, refitted at each lock. */
   private fitted: Line | null = null;
-  private fitSpanUs = 0;
   /**
    * Where the source's clock stepped: frames before `lineFrom` (still on their way from the
    * worklet when the step was seen) are placed by the line before it.
@@ -161,7 +145,13 @@ export class AudioPipeline {
 
   /** Audio device clock drift against the system clock, ppm (positive: the device runs slow); null until 30 s of locks. */
   get driftPpm(): number | null {
-    return this.fitted && this.fitSpanUs >= DRIFT_REPORT_SPAN_US ? this.fitted.slope * 1e6 : null;
+    return this.fitted && this.locksSpanUs >= DRIFT_REPORT_SPAN_US ? this.fitted.slope * 1e6 : null;
+  }
+
+  /** Capture time the locks span, µs. */
+  private get locksSpanUs(): number {
+    const l = this.locks;
+    return l.length ? (l[l.length - 1] as [number, number])[0] - (l[0] as [number, number])[0] : 0;
   }
 
   /**
@@ -173,8 +163,7 @@ export class AudioPipeline {
    */
   private fit(): Line | null {
     const l = this.locks;
-    this.fitSpanUs = l.length ? (l[l.length - 1] as [number, number])[0] - (l[0] as [number, number])[0] : 0;
-    if (l.length < 3 || this.fitSpanUs < FIT_SPAN_US) return null;
+    if (l.length < 3 || this.locksSpanUs < FIT_SPAN_US) return null;
     const mx = l.reduce((a, p) => a + p[0], 0) / l.length;
     const my = l.reduce((a, p) => a + p[1], 0) / l.length;
     let num = 0;
@@ -370,7 +359,7 @@ export class AudioPipeline {
     // the step check). The samples are where the last alignment says: search there. Before this, a
     // busy run had audio 18-29 ms off for ~1.5 s after two ~10 ms steps 0.35 s apart: as long as
     // the search took to widen.
-    return this.calibrator.tryLock() ?? (this.calibrated ? this.calibrator.tryLock(true) : null);
+    return this.calibrator.tryLock(this.calibrated);
   }
 
   /**
@@ -487,7 +476,7 @@ export class AudioPipeline {
       if (this.slewCounter >= SLEW_EVERY && len > 1) {
         this.slewCounter = 0;
         const k = Math.max(1, Math.min(Math.floor(len / SLEW_EVERY), Math.round(Math.abs(err) / this.period)));
-        out = out.map((c) => (err > 0 ? dropEvenly(c, k) : repeatEvenly(c, k)));
+        out = out.map((c) => slewEvenly(c, k, err < 0));
       }
     }
     this.emit(out);
