@@ -44,8 +44,23 @@ const OUTLIER_US = 5_000;
  * to 50 ms, less than the worklet's latency. Not all of them in a row: under load one stamp in a few
  * still carries the clock before the step, and four in a row then missed the step altogether.
  */
+/**
+ * A match is taken at this normalised correlation; both streams carry the same samples, so a
+ * right match scores ~1.000. Locked, the pipeline asks for more (LOCKED_MIN_SCORE).
+ */
+export const MIN_SCORE = 0.9;
 const STEP_CHUNKS = 4;
+/** Centres of tryLock's two searches closer than this (samples) are one search. */
+const ALIGNED_APART = 24;
+/** A match scoring above this is the same samples (they score 1.0000 here; a tone a period off, less). */
+const EXACT_SCORE = 0.999;
 const STEP_WINDOW = 5;
+/**
+ * Chunks a step may be seen late by (jitter held the check back) and still be placed from where it
+ * began. On the clapperboard source, beeps 60-80 ms after a step were placed by the clock before it
+ * (8 ms off) while the wait was STEP_WINDOW chunks only.
+ */
+const STEP_LATE = 3;
 
 export class AudioCalibrator {
   readonly rate: number;
@@ -68,6 +83,8 @@ export class AudioCalibrator {
   private prior: number | null = null;
   /** Half-width of the lag search around the prior, µs. */
   searchUs = 250_000;
+  /** Lowest normalised correlation a lock is taken at (see MIN_SCORE). */
+  minScore = MIN_SCORE;
   lastLock: CalibrationLock | null = null;
 
   constructor(rate: number) {
@@ -96,6 +113,17 @@ export class AudioCalibrator {
       this.capturedFrames -= n;
       this.droppedFrames += n;
     }
+  }
+
+  /**
+   * Context frame before which every sample's step, if any, would have been seen by stepLock(): the
+   * captured stream's end (by sample alignment, which a step of the timestamps does not move) less
+   * the STEP_WINDOW chunks a step needs and STEP_LATE more for jitter. Null while unaligned.
+   */
+  get stepSeenUntil(): number | null {
+    const last = this.captured[this.captured.length - 1];
+    if (this.alignedStart === null || !last) return null;
+    return this.alignedStart + this.droppedFrames + this.capturedFrames - (STEP_WINDOW + STEP_LATE) * last.data.length;
   }
 
   /** Forgets the capture-stamped audio (another device is coming, or the device stalled). */
@@ -132,13 +160,19 @@ export class AudioCalibrator {
     // clock after it (under load, some come late) does not count for the new offset.
     let first = n - STEP_WINDOW;
     while (!beyond(this.captured[first] as { offsetUs: number | null })) first++;
-    const recent = this.captured.slice(first);
-    const offsets = recent
+    const offsets = this.captured
+      .slice(first)
       .filter(beyond)
       .map((c) => c.offsetUs as number)
       .sort((a, b) => a - b);
     const m = offsets.length;
     const offsetUs = m % 2 ? (offsets[(m - 1) / 2] as number) : ((offsets[m / 2 - 1] as number) + (offsets[m / 2] as number)) / 2;
+    // The timestamps jitter (p95 7.7 ms on the clapperboard source): a chunk or two just after the
+    // step can fall short of the limit and hold the check back. The step began with them if they
+    // sit nearer the new offset than the old (up to STEP_LATE chunks back).
+    const nearerNew = (c: { offsetUs: number | null }) => Math.abs((c.offsetUs as number) - offsetUs) < Math.abs(off(c));
+    for (let k = 0; k < STEP_LATE && first > 0 && nearerNew(this.captured[first - 1] as { offsetUs: number | null }); k++) first--;
+    const recent = this.captured.slice(first);
     this.offsetSinceUs = (recent[0] as { us: number }).us;
     const period = 1e6 / this.rate;
     const end = this.alignedStart + this.droppedFrames + this.capturedFrames;
@@ -150,20 +184,30 @@ export class AudioCalibrator {
 
   /**
    * Tries to lock; returns the lock, or null when there is not yet enough signal to be sure. The
-   * search is centred where the prior puts the window's capture time. With `orAligned`, a miss there
-   * is searched again where the last lock's sample alignment puts the window's samples: that holds
-   * while the timestamps step (the same samples, stamped later), when a search by the timestamps
-   * can miss by the steps not yet followed.
+   * search is centred where the prior puts the window's capture time. With `orAligned`, it is also
+   * searched where the last lock's sample alignment puts the window's samples, when that is
+   * elsewhere, and the better match wins: the alignment holds while the timestamps step (the same
+   * samples, stamped later), when a search by the timestamps is off by the steps not yet followed,
+   * or by a step within the window's chunks. Such a search can miss, or on a tone lock a few
+   * periods off: right after a step of the clapperboard source's clock, a lock 10 ms off set audio
+   * 17 ms late.
    */
   tryLock(orAligned = false): CalibrationLock | null {
     if (this.prior === null || this.wEnd < 0) return null;
     const ref = this.pickWindow();
     if (!ref) return null;
     const byPrior = Math.round((ref.us - this.prior) / (1e6 / this.rate));
-    const lock = this.lockAround(ref, byPrior);
-    if (lock || !orAligned || this.alignedStart === null) return lock;
-    const byAlignment = this.alignedStart + this.droppedFrames + ref.at;
-    return byAlignment === byPrior ? null : this.lockAround(ref, byAlignment);
+    let lock = this.lockAround(ref, byPrior);
+    // A match at ~1.000 is the same samples: nothing to search for.
+    if (orAligned && this.alignedStart !== null && !(lock && lock.score > EXACT_SCORE)) {
+      const byAlignment = this.alignedStart + this.droppedFrames + ref.at;
+      const other = Math.abs(byAlignment - byPrior) > ALIGNED_APART ? this.lockAround(ref, byAlignment) : null;
+      if (other && (!lock || other.score > lock.score)) lock = other;
+    }
+    if (!lock) return null;
+    this.lastLock = lock;
+    this.alignedStart = lock.startFrame;
+    return lock;
   }
 
   /** The search of tryLock() around one centre (context frame of the window's first sample). */
@@ -242,7 +286,7 @@ export class AudioCalibrator {
     let second = -Infinity;
     for (const r of refined) if (Math.abs(r.lag - bestLag) > 24) second = Math.max(second, r.score);
     for (let k = 0; k < lags; k++) if (Math.abs(lo + k * D - bestLag) > 24) second = Math.max(second, scores[k] as number);
-    if (best < 0.9 || best - second < 0.02) return null;
+    if (best < this.minScore || best - second < 0.02) return null;
     // Each chunk's timestamp against its frame (sample count from the matched window) is one
     // measurement of the offset; the interquartile mean keeps an odd late stamp out.
     // Only the newest chunks count: the source's clock can step (a render stall upstream delivers
@@ -267,9 +311,7 @@ export class AudioCalibrator {
     const offsetUs = q.reduce((a, b) => a + b, 0) / q.length;
     // The mean is the offset around the middle of the chunks it was taken over.
     const frame = first + Math.round(((ref.starts[from] as number) + this.capturedFrames) / 2);
-    this.lastLock = { offsetUs, score: best, frame, captureUs: offsetUs + frame * period, startFrame: first - this.droppedFrames, partial };
-    this.alignedStart = this.lastLock.startFrame;
-    return this.lastLock;
+    return { offsetUs, score: best, frame, captureUs: offsetUs + frame * period, startFrame: first - this.droppedFrames, partial };
   }
 
   /** The captured window with the most change in loudness (an onset is unambiguous; a steady tone is not). */

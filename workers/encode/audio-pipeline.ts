@@ -1,5 +1,5 @@
 import { AudioSample, type AudioSampleSource } from 'mediabunny';
-import { AudioCalibrator, type CalibrationLock } from '../../src/clock/audio-calibrator.js';
+import { AudioCalibrator, MIN_SCORE, type CalibrationLock } from '../../src/clock/audio-calibrator.js';
 import type { SessionClock } from '../../src/clock/session-clock.js';
 
 /** A jump of the capture timestamps larger than this is a device stall (relock, searching wide). */
@@ -22,18 +22,25 @@ const RELOCK_WIDEN_AFTER_MS = 500;
 const RELOCK_HOLD_SECONDS = 2.5;
 /** Placing by the estimate, audio waits this long (s) for a lock: one needs ~0.3 s after a sound. */
 const ESTIMATE_DELAY_SECONDS = 0.75;
+/**
+ * Locked, a re-anchoring match must score this (a right one scores ~1.000). Right after a step of
+ * the clapperboard source's clock, matches scored 0.93-0.96 and were 2-3 ms off, and audio was placed
+ * by them for the 0.5-0.75 s until the next lock.
+ */
+const LOCKED_MIN_SCORE = 0.98;
 /** Re-anchoring cadence once locked, ms. */
 const LOCK_EVERY_MS = 250;
 /**
- * Locks spanning this long (µs) give a slope to place audio by between locks; the drift is reported
- * from DRIFT_REPORT_SPAN_US on. A slope over 5 s is rough (tens of ppm, estimated from ~0.3 ms of
- * lock noise): a few µs over the half second it is used for, but too rough to report.
+ * Locks spanning this long (µs, between steps) give a slope to place audio by between locks; the
+ * drift is reported from DRIFT_REPORT_SPAN_US on. A slope over 1 s is rough (~100 ppm, from
+ * ~0.1 ms of lock noise over 4-5 locks): tens of µs over the half second it is used for, but too
+ * rough to report.
  */
-const FIT_SPAN_US = 5e6;
+const FIT_SPAN_US = 1e6;
 const DRIFT_REPORT_SPAN_US = 30e6;
 /** Locks kept for the drift fit: two minutes at that cadence. */
 const MAX_LOCKS = 480;
-/** A lock off the fitted line by more than this is a step in the offset, not drift. */
+/** A lock off the line by more than this is a step in the offset, not drift. */
 const LOCK_STEP_US = 4_000;
 /**
  * Capture stamps this far off the line in four chunks running, on the same side, are a step of the
@@ -47,24 +54,30 @@ const STEP_FOLLOW_US = 5_000;
  * 2 ms of silence was filled, and sat ~1 ms early on average (the −0.9 ms median in every scenario).
  */
 const SLEW_EVERY = 250;
+/**
+ * Worklet audio waits until the capture-stamped stream has shown whether its timestamps stepped
+ * (AudioCalibrator.stepSeenUntil), but never longer than this (s): the capture-stamped stream may
+ * stop while the worklet runs on. A step is seen four or five 10 ms chunks after it; the worklet
+ * delivers ~45 ms after capture, so without the wait the samples at a step were often placed before
+ * it was seen: the source here steps −7.3 ms every 4.8 s, and beeps there were 7–8.5 ms off.
+ */
+const STEP_WAIT_MAX_SECONDS = 0.2;
 
 type Block = { frame: number; channels: Float32Array[] };
 /** The capture offset (capture time − frame · period) over capture time: y0 at x0, changing by slope per µs. */
 type Line = { x0: number; y0: number; slope: number };
 
-/** `c` with k of its samples dropped, or repeated, evenly spaced (the i-th at ⌊(i + ½)·n/k⌋). */
-function slewEvenly(c: Float32Array, k: number, repeat: boolean): Float32Array {
-  const n = c.length;
-  const out = new Float32Array(repeat ? n + k : n - k);
+/** `c` with the samples at `at` (ascending) dropped, or each repeated once. */
+function slewAt(c: Float32Array, at: number[], repeat: boolean): Float32Array {
+  const out = new Float32Array(repeat ? c.length + at.length : c.length - at.length);
   let o = 0;
   let from = 0;
-  for (let i = 0; i < k; i++) {
-    const at = Math.floor(((i + 0.5) * n) / k);
-    const end = repeat ? at + 1 : at;
+  for (const i of at) {
+    const end = repeat ? i + 1 : i;
     out.set(c.subarray(from, end), o);
     o += end - from;
-    if (repeat) out[o++] = c[at] as number;
-    from = at + 1;
+    if (repeat) out[o++] = c[i] as number;
+    from = i + 1;
   }
   out.set(c.subarray(from), o);
   return out;
@@ -95,8 +108,11 @@ export class AudioPipeline {
    * that decoded audio lands where it was captured; the muxer trims the lead with an edit list.
    */
   encoderDelayFrames = 0;
-  private slewCounter = 0;
+  /** Input samples since the last slewed one (its own included). */
+  private sinceSlew = 0;
   private pending: Block[] = [];
+  /** Worklet blocks waiting for the step check (see STEP_WAIT_MAX_SECONDS). */
+  private waiting: Block[] = [];
   private chain: Promise<void> = Promise.resolve();
   samples = 0;
   gapFilledUs = 0;
@@ -118,7 +134,11 @@ export class AudioPipeline {
   /** After a microphone switch, until the new device is locked. */
   private relocking = false;
   /** (capture time, calibrated offset) of each lock: the offset's slope is the device clock's drift. */
-  private readonly locks: [number, number][] = [];
+  private readonly locks: [number, number, number][] = [];
+  /** Locks between the same two steps of the offset share a segment number (see fit()). */
+  private segment = 0;
+  /** Capture time the locks span, µs, summed over the segments. */
+  private fitSpanUs = 0;
   /**
    * After the capture timestamps jumped (a device stall): worklet frames from here on wait until a
    * lock tells where the audio resumed, so no sample is placed by the pre-stall line.
@@ -140,39 +160,48 @@ export class AudioPipeline {
    */
   private lineBefore: Line | null = null;
   private lineFrom = -Infinity;
-  /** The line as the last lock set it (fitted or anchored), which jumps are measured against. */
-  private lockLine: Line | null = null;
 
   /** Audio device clock drift against the system clock, ppm (positive: the device runs slow); null until 30 s of locks. */
   get driftPpm(): number | null {
-    return this.fitted && this.locksSpanUs >= DRIFT_REPORT_SPAN_US ? this.fitted.slope * 1e6 : null;
-  }
-
-  /** Capture time the locks span, µs. */
-  private get locksSpanUs(): number {
-    const l = this.locks;
-    return l.length ? (l[l.length - 1] as [number, number])[0] - (l[0] as [number, number])[0] : 0;
+    return this.fitted && this.fitSpanUs >= DRIFT_REPORT_SPAN_US ? this.fitted.slope * 1e6 : null;
   }
 
   /**
-   * Least-squares line through the locks; null until they span FIT_SPAN_US. Its slope places audio
-   * between locks: each lock is the mean offset over the last half second, so until the next one
-   * the offset moves on by the slope for up to half a second. The clapperboard's WebAudio source's
-   * offset ramps 1.5-2 ms/s; with no slope for the first 30 s (as before), audio sat 1-3 ms early
-   * there, which the benchmark read as +0.9 to +1.6 ms/min of drift.
+   * Least-squares slope through the locks, each segment between two steps of the offset with its
+   * own intercept (the steps' sizes need not be known); null until the segments span FIT_SPAN_US.
+   * The line returned passes through the newest segment's mean. Its slope places audio between
+   * locks: each lock is the mean offset over the last half second, so until the next one the offset
+   * moves on by the slope for up to half a second. The clapperboard's WebAudio source's offset
+   * ramps 1.5-2 ms/s and snaps back every 4.8 s. Fitted as one line, with each step's size
+   * measured against it and the older locks moved by that, the slope came out low and took a
+   * minute to settle: audio sat up to 1 ms early early on, and the benchmark read the settling as
+   * +0.3 to +0.7 ms/min of drift.
    */
   private fit(): Line | null {
     const l = this.locks;
-    if (l.length < 3 || this.locksSpanUs < FIT_SPAN_US) return null;
-    const mx = l.reduce((a, p) => a + p[0], 0) / l.length;
-    const my = l.reduce((a, p) => a + p[1], 0) / l.length;
     let num = 0;
     let den = 0;
-    for (const [x, y] of l) {
-      num += (x - mx) * (y - my);
-      den += (x - mx) ** 2;
+    let span = 0;
+    let line: Line | null = null;
+    for (let from = 0; from < l.length; ) {
+      const seg = (l[from] as [number, number, number])[2];
+      let to = from;
+      while (to < l.length && (l[to] as [number, number, number])[2] === seg) to++;
+      const run = l.slice(from, to);
+      const mx = run.reduce((a, p) => a + p[0], 0) / run.length;
+      const my = run.reduce((a, p) => a + p[1], 0) / run.length;
+      for (const [x, y] of run) {
+        num += (x - mx) * (y - my);
+        den += (x - mx) ** 2;
+      }
+      span += (run[run.length - 1] as [number, number, number])[0] - (run[0] as [number, number, number])[0];
+      line = { x0: mx, y0: my, slope: 0 };
+      from = to;
     }
-    return den ? { x0: mx, y0: my, slope: num / den } : null;
+    this.fitSpanUs = span;
+    if (!line || l.length < 3 || span < FIT_SPAN_US || !den) return null;
+    line.slope = num / den;
+    return line;
   }
 
   private offsetAt(captureUs: number, l: Line = this.line as Line): number {
@@ -197,7 +226,7 @@ export class AudioPipeline {
   }
 
   get queue(): number {
-    return this.pending.length;
+    return this.pending.length + this.waiting.length;
   }
   /** Capture time of the newest sample received (page clock, µs). */
   get newestCapture(): number {
@@ -234,6 +263,7 @@ export class AudioPipeline {
   sourceChanged(): void {
     this.calibrator.resetCaptured();
     this.calibrator.searchUs = 250_000;
+    this.calibrator.minScore = MIN_SCORE;
     this.recent = [];
     this.locks.length = 0;
     this.fitted = null;
@@ -256,13 +286,14 @@ export class AudioPipeline {
     this.recent.push({ us: data.timestamp, channels });
     while (this.recent.length > 1 && (this.recent[0] as { us: number }).us < data.timestamp - 500_000) this.recent.shift();
     const now = performance.now();
-    // A step of the source's clock is followed at the fourth chunk after it (40 ms), before the
-    // worklet (~45 ms behind) delivers the samples it moved.
+    // A step of the source's clock is followed at the fourth or fifth chunk after it (40-50 ms);
+    // the worklet audio it moved waits for that (releaseWaiting()).
     if (this.calibrated && !this.relocking && this.holdFrom === null && this.line !== null) {
       const step = this.calibrator.stepLock(this.offsetAt(data.timestamp), STEP_FOLLOW_US);
       if (step) {
         this.lastLockAt = now;
         this.applyLock(step, now);
+        this.releaseWaiting();
         return;
       }
     }
@@ -279,6 +310,7 @@ export class AudioPipeline {
       this.lockCostMs = performance.now() - t0;
       if (lock) this.applyLock(lock, now);
     }
+    this.releaseWaiting();
   }
 
   /** Re-anchors the line at a lock (after a stall, placing what was held for it). */
@@ -296,6 +328,7 @@ export class AudioPipeline {
       // measures the jump over more chunks (only those after the step).
       this.lineBefore = this.line;
       this.lineFrom = lock.stepFrame;
+      this.segment++;
       this.line = { x0: lock.captureUs, y0: lock.offsetUs, slope: this.line.slope };
       return;
     }
@@ -305,22 +338,21 @@ export class AudioPipeline {
       this.line = { x0: lock.captureUs, y0: lock.offsetUs, slope: this.line.slope };
       return;
     }
-    // Across a stall the offset jumps; the older locks move with it so the drift estimate goes on.
-    const ref = this.lockLine ?? this.line;
-    const jump = this.calibrated && this.locks.length && ref ? lock.offsetUs - this.offsetAt(lock.captureUs, ref) : 0;
-    // A lock this far off the line is a step (the context lost or repeated input, a stall), not
-    // drift: 200 ppm moves the offset 1 ms in 5 s and a lock is good to ~0.5 ms. Left in, one
-    // such lock bent the fitted slope by >100 ppm here.
-    if (Math.abs(jump) > LOCK_STEP_US) for (const p of this.locks) p[1] += jump;
-    this.locks.push([lock.captureUs, lock.offsetUs]);
+    // Across a stall the offset jumps: a lock this far off the line is a step (the context lost or
+    // repeated input, a stall, a step of the source's clock not seen as one), not drift: 200 ppm
+    // moves the offset 1 ms in 5 s and a lock is good to ~0.5 ms. The locks after it start a new
+    // segment of the fit, so the drift estimate goes on.
+    const jump = this.calibrated && this.locks.length && this.line ? lock.offsetUs - this.offsetAt(lock.captureUs) : 0;
+    if (Math.abs(jump) > LOCK_STEP_US) this.segment++;
+    this.locks.push([lock.captureUs, lock.offsetUs, this.segment]);
     if (this.locks.length > MAX_LOCKS) this.locks.shift();
     this.fitted = this.fit();
-    this.lockLine = this.fitted ?? { x0: lock.captureUs, y0: lock.offsetUs, slope: 0 };
     // Placement follows each lock (anchored there, sloped by the fitted drift), not the fitted
     // line: this source's clock ramps ~2 ms/s and snaps back, and a line fitted over two minutes
     // followed that only in 4 ms stairs (the error a sawtooth of that size).
-    this.line = { x0: lock.captureUs, y0: lock.offsetUs, slope: this.lockLine.slope };
+    this.line = { x0: lock.captureUs, y0: lock.offsetUs, slope: this.fitted?.slope ?? 0 };
     this.calibrator.searchUs = 5_000;
+    this.calibrator.minScore = LOCKED_MIN_SCORE;
     this.relocking = false;
     this.relockPriors = [];
     for (const b of held) if (lock.startFrame < b.frame + frames(b)) this.place(slice(b, Math.max(0, lock.startFrame - b.frame), frames(b)));
@@ -348,9 +380,12 @@ export class AudioPipeline {
     if (this.calibrated && since > (relock ? RELOCK_WIDEN_AFTER_MS : WIDEN_AFTER_MS) && now - this.lastWideAt > 1000) {
       this.lastWideAt = now;
       const narrow = this.calibrator.searchUs;
+      const score = this.calibrator.minScore;
       this.calibrator.searchUs = relock || since > 2 * WIDEN_AFTER_MS ? 250_000 : 50_000;
+      this.calibrator.minScore = MIN_SCORE;
       const lock = this.calibrator.tryLock();
       this.calibrator.searchUs = narrow;
+      this.calibrator.minScore = score;
       return lock;
     }
     if (relock) return null;
@@ -373,6 +408,7 @@ export class AudioPipeline {
     const offset = this.offsetAt(this.capturedEnd);
     this.relockPriors = [offset, offset + gapUs];
     this.calibrator.searchUs = STEP_LIMIT_US;
+    this.calibrator.minScore = MIN_SCORE;
     this.relocking = true;
     this.lastLockAt = 0;
     this.holdFrom ??= Math.round((this.capturedEnd - offset - STEP_LIMIT_US) / this.period);
@@ -384,10 +420,42 @@ export class AudioPipeline {
     this.flushPending();
   }
 
-  /** A block from the worklet. Held until the clock is anchored (after a stall, re-anchored), then placed. */
+  /** A block from the worklet. Placed once the step check has seen its samples (see releaseWaiting()). */
   addPcm(block: Block): void {
     this.calibrator.addWorklet(block.frame, block.channels[0] as Float32Array);
     this.workletEnd = Math.max(this.workletEnd, block.frame + (block.channels[0]?.length ?? 0));
+    this.waiting.push(block);
+    this.releaseWaiting();
+  }
+
+  /**
+   * Passes on the waiting worklet audio that the step check has seen (all of it with `all`, or
+   * while not locked: calibration and relocks hold audio themselves, and the check needs a lock).
+   */
+  private releaseWaiting(all = false): void {
+    let until = Infinity;
+    if (!all && this.calibrated && !this.relocking && this.holdFrom === null) {
+      const seen = this.calibrator.stepSeenUntil;
+      if (seen !== null) until = Math.max(seen, this.workletEnd - Math.round(this.rate * STEP_WAIT_MAX_SECONDS));
+    }
+    while (this.waiting.length) {
+      const b = this.waiting[0] as Block;
+      const n = frames(b);
+      if (b.frame + n <= until) {
+        this.waiting.shift();
+        this.route(b);
+      } else {
+        if (until > b.frame) {
+          this.route(slice(b, 0, until - b.frame));
+          this.waiting[0] = slice(b, until - b.frame, n);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Held until the clock is anchored (after a stall, re-anchored), then placed. */
+  private route(block: Block): void {
     if (this.line === null || !(this.calibrated || this.estimated)) {
       this.hold(block);
       return;
@@ -469,16 +537,17 @@ export class AudioPipeline {
     }
     let out = channels.map((c) => c.subarray(from, to));
     // Slew sub-step errors: drop samples when audio runs late, repeat some when it runs early, at
-    // most one per SLEW_EVERY, spread over the block, and never more than the error.
-    if (Math.abs(err) > this.period) {
-      const len = to - from;
-      this.slewCounter += len;
-      if (this.slewCounter >= SLEW_EVERY && len > 1) {
-        this.slewCounter = 0;
-        const k = Math.max(1, Math.min(Math.floor(len / SLEW_EVERY), Math.round(Math.abs(err) / this.period)));
-        out = out.map((c) => slewEvenly(c, k, err < 0));
-      }
-    }
+    // most one per SLEW_EVERY output samples (counted across blocks, which come in any size; one
+    // more input sample apart, so that holds for drops too), spread over the block, and never more
+    // than the error.
+    const len = to - from;
+    const want = Math.abs(err) > this.period ? Math.round(Math.abs(err) / this.period) : 0;
+    const gap = SLEW_EVERY + 1;
+    const spacing = Math.max(gap, Math.floor(len / Math.max(1, want)));
+    const at: number[] = [];
+    for (let i = Math.max(gap - this.sinceSlew, spacing >> 1); i < len && at.length < want; i += spacing) at.push(i);
+    this.sinceSlew = at.length ? len - (at[at.length - 1] as number) : this.sinceSlew + len;
+    if (at.length) out = out.map((c) => slewAt(c, at, err < 0));
     this.emit(out);
   }
 
@@ -520,6 +589,7 @@ export class AudioPipeline {
 
   /** Pads with silence to exactly `endMediaUs` (or cuts the excess), then waits for the encoder. */
   async finish(endMediaUs: number): Promise<void> {
+    this.releaseWaiting(true);
     if (this.holdFrom !== null) this.release();
     if (!this.calibrated && this.estimated) this.flushPending();
     this.fillTail();
