@@ -36,26 +36,44 @@ async function workerClockOffset(worker) {
   return best.offsetMs;
 }
 
-/** Taps clones of both tracks in a worker (tap-worker.js); ask() round-trips one message. */
+/**
+ * Taps clones of the tracks in workers (tap-worker.js); ask() round-trips one message to the first,
+ * stop() ends both. The second camera has a worker of its own: its frames are painted at the same
+ * instant as the first camera's, and read in one worker one of them waited for the other's to be
+ * handled, so its fastest arrival (its clock offset) read late by 0.6-2.9 ms, and the flashes of a
+ * recorder switched to it looked that early.
+ */
 async function tap(video, audio, video2) {
-  const worker = new Worker(new URL('./tap-worker.js', import.meta.url), { type: 'module' });
   const readable = (t) => new MediaStreamTrackProcessor({ track: t.clone() }).readable;
-  const [a, v] = [readable(audio), readable(video)];
-  const v2 = video2 ? readable(video2) : null;
-  worker.postMessage({ type: 'start', audio: a, video: v, video2: v2, timeOrigin: performance.timeOrigin }, v2 ? [a, v, v2] : [a, v]);
-  // Then the worker's clock against the page's by round trips: the timeOrigins' difference is off by
-  // any wall-clock step between page load and now.
-  worker.postMessage({ type: 'clock', toPage: -(await workerClockOffset(worker)) });
-  const ask = (type, args = {}) =>
-    new Promise((resolve) => {
-      worker.addEventListener('message', function on(e) {
-        if (e.data.type !== type) return;
-        worker.removeEventListener('message', on);
-        resolve(e.data);
+  const open = async (tracks) => {
+    const worker = new Worker(new URL('./tap-worker.js', import.meta.url), { type: 'module' });
+    const streams = Object.values(tracks);
+    worker.postMessage({ type: 'start', ...tracks, timeOrigin: performance.timeOrigin }, streams);
+    // Then the worker's clock against the page's by round trips: the timeOrigins' difference is off
+    // by any wall-clock step between page load and now.
+    worker.postMessage({ type: 'clock', toPage: -(await workerClockOffset(worker)) });
+    const ask = (type, args = {}) =>
+      new Promise((resolve) => {
+        worker.addEventListener('message', function on(e) {
+          if (e.data.type !== type) return;
+          worker.removeEventListener('message', on);
+          resolve(e.data);
+        });
+        worker.postMessage({ type, ...args });
       });
-      worker.postMessage({ type, ...args });
-    });
-  return { ask, terminate: () => worker.terminate() };
+    return { ask, terminate: () => worker.terminate() };
+  };
+  const main = await open({ audio: readable(audio), video: readable(video) });
+  const second = video2 ? await open({ video2: readable(video2) }) : null;
+  return {
+    ask: main.ask,
+    async stop() {
+      const [seen, seen2] = await Promise.all([main.ask('stop'), second?.ask('stop')]);
+      main.terminate();
+      second?.terminate();
+      return { ...seen, frames2: seen2?.frames2 ?? [] };
+    },
+  };
 }
 
 /**
@@ -216,8 +234,7 @@ export async function openClapperboard({ width = 1280, height = 720, fps = 30, b
       clearTimeout(feeder);
       clearInterval(reanchor);
       await sleep(300);
-      const seen = await taps.ask('stop');
-      taps.terminate();
+      const seen = await taps.stop();
       video.stop();
       video2?.stop();
       audio.stop();

@@ -107,8 +107,8 @@ self.onmessage = async ({ data: m }) => {
     self.postMessage({ type: 'clock-pong', t0: m.t0, now: performance.now() });
   } else if (m.type === 'start') {
     toPage = performance.timeOrigin - m.timeOrigin;
-    void readAudio(m.audio);
-    void readVideo(m.video, frames);
+    if (m.audio) void readAudio(m.audio);
+    if (m.video) void readVideo(m.video, frames);
     if (m.video2) void readVideo(m.video2, frames2);
   } else if (m.type === 'clock') {
     // The measured distance to the page's clock replaces the timeOrigins' (what came so far moves with it).
