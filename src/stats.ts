@@ -19,7 +19,12 @@ export type RecorderStats = {
   syncOffsetMs: number;
   /** How far behind the page clock the newest capture-stamped audio is when it arrives, ms (null without capture timestamps). */
   audioCaptureLagMs: number | null;
-  /** Estimated drift of the audio device clock against the system clock, ppm (null until known); corrected by slewing. */
+  /**
+   * Estimated drift of the audio capture clock against the system clock, ppm (null until 30 s of
+   * calibration): the slope of the capture timestamps against the sample count, between steps of
+   * that clock; corrected by slewing. A source whose timestamps ramp and snap back (WebAudio
+   * streams here: ~2000 ppm, a −7.3 ms step every 4.8 s) reads as the ramp.
+   */
   audioDriftPpm: number | null;
   /** Where audio timing comes from: sample clock calibrated to capture timestamps, or estimated from context latency. */
   audioClock: 'calibrated' | 'estimated' | 'none';
