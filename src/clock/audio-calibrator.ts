@@ -40,25 +40,25 @@ const MIN_OFFSET_CHUNKS = 20;
 /** A chunk's offset this far from the median of those averaged is an outlier, not jitter (µs). */
 const OUTLIER_US = 5_000;
 /**
- * Chunks off the line (same side, beyond the limit) among the last STEP_WINDOW that make a step: 40
- * to 50 ms, less than the worklet's latency. Not all of them in a row: under load one stamp in a few
- * still carries the clock before the step, and four in a row then missed the step altogether.
- */
-/**
  * A match is taken at this normalised correlation; both streams carry the same samples, so a
  * right match scores ~1.000. Locked, the pipeline asks for more (LOCKED_MIN_SCORE).
  */
 export const MIN_SCORE = 0.9;
-const STEP_CHUNKS = 4;
 /** Centres of tryLock's two searches closer than this (samples) are one search. */
 const ALIGNED_APART = 24;
 /** A match scoring above this is the same samples (they score 1.0000 here; a tone a period off, less). */
 const EXACT_SCORE = 0.999;
+/**
+ * Chunks off the line (same side, beyond the limit) among the last STEP_WINDOW that make a step: 40
+ * to 50 ms (worklet audio waits for that, see stepSeenUntil). Not all of them in a row: under load one stamp in a few
+ * still carries the clock before the step, and four in a row then missed the step altogether.
+ */
+const STEP_CHUNKS = 4;
 const STEP_WINDOW = 5;
 /**
- * Chunks a step may be seen late by (jitter held the check back) and still be placed from where it
- * began. On the clapperboard source, beeps 60-80 ms after a step were placed by the clock before it
- * (8 ms off) while the wait was STEP_WINDOW chunks only.
+ * Chunks a step may be seen late by and still be placed from where it began: the timestamps jitter
+ * (p95 7.7 ms on the clapperboard source), so a chunk just after a step can sit within the limit
+ * and hold the check back. Worklet audio waits for these too (stepSeenUntil).
  */
 const STEP_LATE = 3;
 

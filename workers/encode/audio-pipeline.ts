@@ -58,8 +58,9 @@ const SLEW_EVERY = 250;
  * Worklet audio waits until the capture-stamped stream has shown whether its timestamps stepped
  * (AudioCalibrator.stepSeenUntil), but never longer than this (s): the capture-stamped stream may
  * stop while the worklet runs on. A step is seen four or five 10 ms chunks after it; the worklet
- * delivers ~45 ms after capture, so without the wait the samples at a step were often placed before
- * it was seen: the source here steps −7.3 ms every 4.8 s, and beeps there were 7–8.5 ms off.
+ * delivers ~45 ms after capture, so without the wait the samples at a step could be placed before
+ * it was seen, by the clock before it (simulated in tests/unit/audio-drift.test.ts: 10.2 ms off
+ * at two 10 ms steps). The clapperboard source steps by −7.3 ms every 4.8 s.
  */
 const STEP_WAIT_MAX_SECONDS = 0.2;
 
@@ -133,7 +134,7 @@ export class AudioPipeline {
   private lockCostMs = 0;
   /** After a microphone switch, until the new device is locked. */
   private relocking = false;
-  /** (capture time, calibrated offset) of each lock: the offset's slope is the device clock's drift. */
+  /** (capture time, calibrated offset, segment) of each lock: the offset's slope is the device clock's drift. */
   private readonly locks: [number, number, number][] = [];
   /** Locks between the same two steps of the offset share a segment number (see fit()). */
   private segment = 0;
