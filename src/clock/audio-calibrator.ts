@@ -40,10 +40,10 @@ const MIN_OFFSET_CHUNKS = 20;
 /** A chunk's offset this far from the median of those averaged is an outlier, not jitter (µs). */
 const OUTLIER_US = 5_000;
 /**
- * A match is taken at this normalised correlation; both streams carry the same samples, so a
- * right match scores ~1.000. Locked, the pipeline asks for more (LOCKED_MIN_SCORE).
+ * A match is taken at this normalised correlation unless tryLock() is asked for more; both
+ * streams carry the same samples, so a right match scores ~1.000.
  */
-export const MIN_SCORE = 0.9;
+const MIN_SCORE = 0.9;
 /** Centres of tryLock's two searches closer than this (samples) are one search. */
 const ALIGNED_APART = 24;
 /** A match scoring above this is the same samples (they score 1.0000 here; a tone a period off, less). */
@@ -83,8 +83,6 @@ export class AudioCalibrator {
   private prior: number | null = null;
   /** Half-width of the lag search around the prior, µs. */
   searchUs = 250_000;
-  /** Lowest normalised correlation a lock is taken at (see MIN_SCORE). */
-  minScore = MIN_SCORE;
   lastLock: CalibrationLock | null = null;
 
   constructor(rate: number) {
@@ -122,8 +120,13 @@ export class AudioCalibrator {
    */
   get stepSeenUntil(): number | null {
     const last = this.captured[this.captured.length - 1];
-    if (this.alignedStart === null || !last) return null;
-    return this.alignedStart + this.droppedFrames + this.capturedFrames - (STEP_WINDOW + STEP_LATE) * last.data.length;
+    const end = this.alignedEnd;
+    return end === null || !last ? null : end - (STEP_WINDOW + STEP_LATE) * last.data.length;
+  }
+
+  /** Context frame after the last captured sample, by the sample alignment (null while unaligned). */
+  private get alignedEnd(): number | null {
+    return this.alignedStart === null ? null : this.alignedStart + this.droppedFrames + this.capturedFrames;
   }
 
   /** Forgets the capture-stamped audio (another device is coming, or the device stalled). */
@@ -175,7 +178,7 @@ export class AudioCalibrator {
     const recent = this.captured.slice(first);
     this.offsetSinceUs = (recent[0] as { us: number }).us;
     const period = 1e6 / this.rate;
-    const end = this.alignedStart + this.droppedFrames + this.capturedFrames;
+    const end = this.alignedEnd as number;
     const stepFrame = end - recent.reduce((k, c) => k + c.data.length, 0);
     const frame = Math.round((stepFrame + end) / 2);
     this.lastLock = { offsetUs, score: 1, frame, captureUs: offsetUs + frame * period, startFrame: this.alignedStart, stepFrame };
@@ -190,18 +193,18 @@ export class AudioCalibrator {
    * samples, stamped later), when a search by the timestamps is off by the steps not yet followed,
    * or by a step within the window's chunks. Such a search can miss, or on a tone lock a few
    * periods off: right after a step of the clapperboard source's clock, a lock 10 ms off set audio
-   * 17 ms late.
+   * 17 ms late. A match scoring below `minScore` is not taken.
    */
-  tryLock(orAligned = false): CalibrationLock | null {
+  tryLock(orAligned = false, minScore = MIN_SCORE): CalibrationLock | null {
     if (this.prior === null || this.wEnd < 0) return null;
     const ref = this.pickWindow();
     if (!ref) return null;
     const byPrior = Math.round((ref.us - this.prior) / (1e6 / this.rate));
-    let lock = this.lockAround(ref, byPrior);
+    let lock = this.lockAround(ref, byPrior, minScore);
     // A match at ~1.000 is the same samples: nothing to search for.
     if (orAligned && this.alignedStart !== null && !(lock && lock.score > EXACT_SCORE)) {
       const byAlignment = this.alignedStart + this.droppedFrames + ref.at;
-      const other = Math.abs(byAlignment - byPrior) > ALIGNED_APART ? this.lockAround(ref, byAlignment) : null;
+      const other = Math.abs(byAlignment - byPrior) > ALIGNED_APART ? this.lockAround(ref, byAlignment, minScore) : null;
       if (other && (!lock || other.score > lock.score)) lock = other;
     }
     if (!lock) return null;
@@ -211,7 +214,7 @@ export class AudioCalibrator {
   }
 
   /** The search of tryLock() around one centre (context frame of the window's first sample). */
-  private lockAround(ref: CapturedWindow, centre: number): CalibrationLock | null {
+  private lockAround(ref: CapturedWindow, centre: number, minScore: number): CalibrationLock | null {
     const period = 1e6 / this.rate;
     const r = Math.round(this.searchUs / period);
     const lo = centre - r;
@@ -286,7 +289,7 @@ export class AudioCalibrator {
     let second = -Infinity;
     for (const r of refined) if (Math.abs(r.lag - bestLag) > 24) second = Math.max(second, r.score);
     for (let k = 0; k < lags; k++) if (Math.abs(lo + k * D - bestLag) > 24) second = Math.max(second, scores[k] as number);
-    if (best < this.minScore || best - second < 0.02) return null;
+    if (best < minScore || best - second < 0.02) return null;
     // Each chunk's timestamp against its frame (sample count from the matched window) is one
     // measurement of the offset; the interquartile mean keeps an odd late stamp out.
     // Only the newest chunks count: the source's clock can step (a render stall upstream delivers

@@ -1,5 +1,5 @@
 import { AudioSample, type AudioSampleSource } from 'mediabunny';
-import { AudioCalibrator, MIN_SCORE, type CalibrationLock } from '../../src/clock/audio-calibrator.js';
+import { AudioCalibrator, type CalibrationLock } from '../../src/clock/audio-calibrator.js';
 import type { SessionClock } from '../../src/clock/session-clock.js';
 
 /** A jump of the capture timestamps larger than this is a device stall (relock, searching wide). */
@@ -264,7 +264,6 @@ export class AudioPipeline {
   sourceChanged(): void {
     this.calibrator.resetCaptured();
     this.calibrator.searchUs = 250_000;
-    this.calibrator.minScore = MIN_SCORE;
     this.recent = [];
     this.locks.length = 0;
     this.fitted = null;
@@ -289,14 +288,11 @@ export class AudioPipeline {
     const now = performance.now();
     // A step of the source's clock is followed at the fourth or fifth chunk after it (40-50 ms);
     // the worklet audio it moved waits for that (releaseWaiting()).
-    if (this.calibrated && !this.relocking && this.holdFrom === null && this.line !== null) {
-      const step = this.calibrator.stepLock(this.offsetAt(data.timestamp), STEP_FOLLOW_US);
-      if (step) {
-        this.lastLockAt = now;
-        this.applyLock(step, now);
-        this.releaseWaiting();
-        return;
-      }
+    const followed = this.calibrated && !this.relocking && this.holdFrom === null && this.line !== null;
+    const step = followed ? this.calibrator.stepLock(this.offsetAt(data.timestamp), STEP_FOLLOW_US) : null;
+    if (step) {
+      this.lastLockAt = now;
+      this.applyLock(step, now);
     }
     // Until locked try often; then re-anchor every quarter second with a narrow search (~1 ms of
     // CPU), so that the offset follows the source's clock (drift alone would need far fewer: 200
@@ -304,7 +300,7 @@ export class AudioPipeline {
     // At most a fifth of this thread's time goes to searching: it also reads the camera, and
     // frames it does not read in time are lost.
     const every = Math.max(!this.calibrated || this.relocking ? 100 : LOCK_EVERY_MS, 5 * this.lockCostMs);
-    if (now - this.lastLockAt > every) {
+    if (!step && now - this.lastLockAt > every) {
       this.lastLockAt = now;
       const t0 = performance.now();
       const lock = this.tryLock(now);
@@ -353,7 +349,6 @@ export class AudioPipeline {
     // followed that only in 4 ms stairs (the error a sawtooth of that size).
     this.line = { x0: lock.captureUs, y0: lock.offsetUs, slope: this.fitted?.slope ?? 0 };
     this.calibrator.searchUs = 5_000;
-    this.calibrator.minScore = LOCKED_MIN_SCORE;
     this.relocking = false;
     this.relockPriors = [];
     for (const b of held) if (lock.startFrame < b.frame + frames(b)) this.place(slice(b, Math.max(0, lock.startFrame - b.frame), frames(b)));
@@ -381,12 +376,9 @@ export class AudioPipeline {
     if (this.calibrated && since > (relock ? RELOCK_WIDEN_AFTER_MS : WIDEN_AFTER_MS) && now - this.lastWideAt > 1000) {
       this.lastWideAt = now;
       const narrow = this.calibrator.searchUs;
-      const score = this.calibrator.minScore;
       this.calibrator.searchUs = relock || since > 2 * WIDEN_AFTER_MS ? 250_000 : 50_000;
-      this.calibrator.minScore = MIN_SCORE;
       const lock = this.calibrator.tryLock();
       this.calibrator.searchUs = narrow;
-      this.calibrator.minScore = score;
       return lock;
     }
     if (relock) return null;
@@ -395,7 +387,7 @@ export class AudioPipeline {
     // the step check). The samples are where the last alignment says: search there. Before this, a
     // busy run had audio 18-29 ms off for ~1.5 s after two ~10 ms steps 0.35 s apart: as long as
     // the search took to widen.
-    return this.calibrator.tryLock(this.calibrated);
+    return this.calibrator.tryLock(this.calibrated, this.calibrated && !this.relocking ? LOCKED_MIN_SCORE : undefined);
   }
 
   /**
@@ -409,7 +401,6 @@ export class AudioPipeline {
     const offset = this.offsetAt(this.capturedEnd);
     this.relockPriors = [offset, offset + gapUs];
     this.calibrator.searchUs = STEP_LIMIT_US;
-    this.calibrator.minScore = MIN_SCORE;
     this.relocking = true;
     this.lastLockAt = 0;
     this.holdFrom ??= Math.round((this.capturedEnd - offset - STEP_LIMIT_US) / this.period);
