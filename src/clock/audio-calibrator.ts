@@ -61,6 +61,8 @@ const STEP_WINDOW = 5;
  * and hold the check back. Worklet audio waits for these too (stepSeenUntil).
  */
 const STEP_LATE = 3;
+/** Largest step of the timestamps followed as a step (larger is a stall, searched afresh), µs. */
+const STEP_SEARCH_US = 20_000;
 
 export class AudioCalibrator {
   readonly rate: number;
@@ -209,7 +211,16 @@ export class AudioCalibrator {
     }
     if (!lock) return null;
     this.lastLock = lock;
-    this.alignedStart = lock.startFrame;
+    if (lock.startFrame !== this.alignedStart) {
+      // The samples moved against the stamps (the context heard a stall as silence): each held
+      // chunk's offset by the new alignment, or stepLock() would see the old one's step again.
+      this.alignedStart = lock.startFrame;
+      let index = this.droppedFrames;
+      for (const c of this.captured) {
+        c.offsetUs = c.us - ((lock.startFrame + index) * 1e6) / this.rate;
+        index += c.data.length;
+      }
+    }
     return lock;
   }
 
@@ -328,10 +339,21 @@ export class AudioCalibrator {
       all.set(c.data, o);
       o += c.data.length;
     }
+    // Past a step, only what was captured after it: a window before it, placed through the sample
+    // alignment, would take the step on trust (the same samples on both sides, stamped later) —
+    // which it is not when the context heard the stall as silence and the samples moved with it.
+    let since = 0;
+    while (since < this.captured.length && (this.captured[since] as { us: number }).us < this.offsetSinceUs) since++;
+    if (since === this.captured.length) return null;
+    // Aligned, only a window whose search range the worklet stream already covers (the newest
+    // captured audio is ~45 ms ahead of it): a window beyond it cannot be searched yet.
+    // Past a step, the alignment may be off by up to the step (≤ STEP_SEARCH_US).
+    const r = Math.round(((this.searchUs + (this.offsetSinceUs > -Infinity ? STEP_SEARCH_US : 0)) * this.rate) / 1e6);
+    const end = this.alignedStart === null ? all.length : Math.min(all.length, this.wEnd - r - (this.alignedStart + this.droppedFrames));
     const hop = WINDOW / 4;
     let bestScore = 0;
     let bestAt = -1;
-    for (let at = 0; at + WINDOW <= all.length; at += hop) {
+    for (let at = starts[since] as number; at + WINDOW <= end; at += hop) {
       let e1 = 0;
       let e2 = 0;
       for (let i = 0; i < WINDOW / 2; i++) e1 += (all[at + i] as number) ** 2;
@@ -347,7 +369,10 @@ export class AudioCalibrator {
     if (bestAt < 0) return null;
     // The window's capture time from every chunk's timestamp by sample count; the median is not
     // thrown by one stamp's jitter (the search is centred on it).
-    const est = this.captured.map((c, i) => c.us + ((bestAt - (starts[i] as number)) * 1e6) / this.rate).sort((a, b) => a - b);
+    const est = this.captured
+      .slice(since)
+      .map((c, i) => c.us + ((bestAt - (starts[since + i] as number)) * 1e6) / this.rate)
+      .sort((a, b) => a - b);
     const us = est[est.length >> 1] as number;
     return { us, at: bestAt, starts, data: all.subarray(bestAt, bestAt + WINDOW) };
   }

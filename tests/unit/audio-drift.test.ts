@@ -464,6 +464,18 @@ describe('audio clock against a drifting microphone (simulated)', () => {
     for (const [minute, ppm] of r.drift.entries()) expect(Math.abs((ppm as number) - 1500), `ramp estimate after ${minute + 1} min, ppm`).toBeLessThan(20);
   });
 
+  it('adds nothing when the context runs on through a 10 ms stall of the source', async () => {
+    // Below the 20 ms a stall needs to be a break, the timestamps step by 10 ms; but the context
+    // heard 10 ms of silence meanwhile, so the samples after it moved with the timestamps: the
+    // offset stays. Seen on the clapperboard (its WebAudio source's timestamps +10.4 ms, the
+    // recorder's context hearing the gap): the step check took the timestamps' step for one of
+    // the offset and audio sat 10 ms late for seconds.
+    const stall: Stall = { frame: 1920 * Math.round((1.5 * MINUTE_US) / PERIOD / 1920), us: 10_000, worklet: 'silent' };
+    const r = await simulate({ deviceDriftPpm: 100, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 14, stall });
+    expectOnTime(r, 100);
+    expect(r.pipeline.gapFilledUs).toBe(0);
+  });
+
   it('adds nothing when the context runs on through a device stall', async () => {
     // The context keeps rendering and hears 300 ms of silence: the offset stays, nothing is filled.
     const stall: Stall = { frame: 1920 * Math.round((1.5 * MINUTE_US) / PERIOD / 1920), us: 300_000, worklet: 'silent' };

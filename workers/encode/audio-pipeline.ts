@@ -31,6 +31,11 @@ const LOCKED_MIN_SCORE = 0.98;
 /** Re-anchoring cadence once locked, ms. */
 const LOCK_EVERY_MS = 250;
 /**
+ * A step followed from the timestamps is checked by the samples this long after (ms): the worklet
+ * delivers ~45 ms after capture, and the step is seen 40-50 ms after it.
+ */
+const STEP_CHECK_AFTER_MS = 100;
+/**
  * Locks spanning this long (µs, between steps) give a slope to place audio by between locks; the
  * drift is reported from DRIFT_REPORT_SPAN_US on. A slope over 1 s is rough (~100 ppm, from
  * ~0.1 ms of lock noise over 4-5 locks): tens of µs over the half second it is used for, but too
@@ -161,6 +166,11 @@ export class AudioPipeline {
    */
   private lineBefore: Line | null = null;
   private lineFrom = -Infinity;
+  /**
+   * The line before a step followed from the timestamps alone, until a lock by the samples confirms
+   * or undoes it (see tryLock()).
+   */
+  private unconfirmedStep: Line | null = null;
 
   /** Audio device clock drift against the system clock, ppm (positive: the device runs slow); null until 30 s of locks. */
   get driftPpm(): number | null {
@@ -271,6 +281,7 @@ export class AudioPipeline {
     this.relocking = true;
     this.relockPriors = [];
     this.capturedEnd = null;
+    this.unconfirmedStep = null;
   }
 
   addCaptured(data: AudioData): void {
@@ -325,10 +336,14 @@ export class AudioPipeline {
       // measures the jump over more chunks (only those after the step).
       this.lineBefore = this.line;
       this.lineFrom = lock.stepFrame;
+      this.unconfirmedStep = this.line;
       this.segment++;
       this.line = { x0: lock.captureUs, y0: lock.offsetUs, slope: this.line.slope };
+      // Checked by the samples as soon as the worklet has delivered those after the step.
+      this.lastLockAt = now - LOCK_EVERY_MS + STEP_CHECK_AFTER_MS;
       return;
     }
+    this.unconfirmedStep = null;
     if (lock.partial && this.calibrated && !this.relocking && this.line) {
       // Soon after a step: placement follows; the step's size for the drift fit is measured by
       // the first full lock (measured from a few chunks, it bent the fitted slope by ~5 ppm).
@@ -387,7 +402,18 @@ export class AudioPipeline {
     // the step check). The samples are where the last alignment says: search there. Before this, a
     // busy run had audio 18-29 ms off for ~1.5 s after two ~10 ms steps 0.35 s apart: as long as
     // the search took to widen.
-    return this.calibrator.tryLock(this.calibrated, this.calibrated && !this.relocking ? LOCKED_MIN_SCORE : undefined);
+    const minScore = this.calibrated && !this.relocking ? LOCKED_MIN_SCORE : undefined;
+    const lock = this.calibrator.tryLock(this.calibrated, minScore);
+    if (lock || !this.unconfirmedStep || this.capturedEnd === null) return lock;
+    // A step followed from the timestamps, and the samples do not match where it put them: the
+    // source may have stalled without the samples moving against the timestamps at all (the
+    // context heard the stall as silence, so the samples after it came as late as their stamps).
+    // Both look alike in the timestamps; the samples tell, at the first sound. Search where the
+    // offset was before the step. Seen on the clapperboard: after a +10.4 ms step of its source's
+    // timestamps (no sample lost), audio sat 10 ms late for ~4 s; a 10 ms stall heard as silence
+    // does the same in the simulation (tests/unit/audio-drift.test.ts).
+    this.calibrator.setPrior(this.offsetAt(this.capturedEnd, this.unconfirmedStep));
+    return this.calibrator.tryLock(false, minScore);
   }
 
   /**
@@ -397,6 +423,7 @@ export class AudioPipeline {
    */
   private captureBreak(gapUs: number): void {
     this.calibrator.resetCaptured();
+    this.unconfirmedStep = null;
     if (!this.calibrated || this.line === null || this.capturedEnd === null) return;
     const offset = this.offsetAt(this.capturedEnd);
     this.relockPriors = [offset, offset + gapUs];
@@ -427,7 +454,9 @@ export class AudioPipeline {
   private releaseWaiting(all = false): void {
     let until = Infinity;
     if (!all && this.calibrated && !this.relocking && this.holdFrom === null) {
-      const seen = this.calibrator.stepSeenUntil;
+      let seen = this.calibrator.stepSeenUntil;
+      // A step followed from the timestamps alone also waits for the samples to confirm it.
+      if (seen !== null && this.unconfirmedStep) seen = Math.min(seen, this.lineFrom);
       if (seen !== null) until = Math.max(seen, this.workletEnd - Math.round(this.rate * STEP_WAIT_MAX_SECONDS));
     }
     // Whole blocks only (at most one block, ~21 ms, longer): cut at `until`, each block went to the
