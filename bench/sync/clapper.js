@@ -261,7 +261,8 @@ export async function openClapperboard({ width = 1280, height = 720, fps = 30, b
         const flashCapture = frame ? (frame.ts - (second ? k2 : k)) / 1000 : null;
         const beepStream = b ? (found[beeps.indexOf(b)]?.t ?? null) : null;
         // flash and beep: the references a file is judged by (null where not seen); at: to identify the event.
-        return { at: f.at, flashCall: f.call, flashCapture, beepCtx: b?.ctx ?? null, beepOutput: b?.output ?? null, beepStream, flash: flashCapture, beep: beepStream };
+        const beepOtherClock = b ? (found[beeps.indexOf(b)]?.otherClock ?? null) : null;
+        return { at: f.at, flashCall: f.call, flashCapture, beepCtx: b?.ctx ?? null, beepOutput: b?.output ?? null, beepStream, beepOtherClock, flash: flashCapture, beep: beepStream };
       });
       const ach = seen.chunks;
       // The audio reference's noise: how far single chunks' timestamps stray from the sample clock

@@ -98,7 +98,16 @@ function onsets(from = -Infinity) {
     const hi = bounds.find((b) => b > i);
     const near = [];
     for (let j = lo; j < hi; j++) if (Math.abs(chunks[j].start - k) <= RATE) near.push(zero[j]);
-    return { k, t: median(near) + (k / RATE) * 1000 };
+    const clock = median(near);
+    // The share of the chunks within ±100 ms of the beep whose timestamps sit on another clock
+    // (more than STEP_MS from the one the beep is timed by), across a step or not.
+    let other = 0;
+    let all = 0;
+    for (let j = Math.max(0, i - 10); j <= Math.min(chunks.length - 1, i + 10); j++) {
+      all++;
+      if (Math.abs(zero[j] - clock) > STEP_MS) other++;
+    }
+    return { k, t: clock + (k / RATE) * 1000, otherClock: all ? other / all : 0 };
   });
 }
 
