@@ -123,10 +123,7 @@ const report = [
       `${ms(x.streams.videoStart)} ms`,
       `${ms(x.streams.audioStart)} ms`,
       `${ms(x.streams.endDiff)} ms`,
-      x.events.filter(twoClocks).map((e) => {
-        const row = x.rows[x.events.indexOf(e)];
-        return `${fmt((e.at - x.startedAt) / 1000)} s (${row.error === null ? '–' : fmt(row.error)})`;
-      }).join(', ') || 'none',
+      x.events.flatMap((e, i) => (twoClocks(e) ? [`${fmt((e.at - x.startedAt) / 1000)} s (${x.rows[i].error === null ? '–' : fmt(x.rows[i].error)})`] : [])).join(', ') || 'none',
       `${fmt(x.clear.p95)} / ${fmt(x.clear.max)}`,
     ]),
   ),

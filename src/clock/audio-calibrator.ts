@@ -61,8 +61,11 @@ const STEP_WINDOW = 5;
  * and hold the check back. Worklet audio waits for these too (stepSeenUntil).
  */
 const STEP_LATE = 3;
-/** Largest step of the timestamps followed as a step (larger is a stall, searched afresh), µs. */
-const STEP_SEARCH_US = 20_000;
+/**
+ * A jump of the capture timestamps larger than this (µs) is a device stall (relock, searching
+ * wide); up to it, a step followed as one (stepLock()).
+ */
+export const STEP_LIMIT_US = 20_000;
 
 export class AudioCalibrator {
   readonly rate: number;
@@ -103,9 +106,13 @@ export class AudioCalibrator {
     this.wEnd = frame + mono.length;
   }
 
+  /** A chunk's offset by the sample alignment: its timestamp against the context frame of its first sample (`index` since resetCaptured()). */
+  private alignedOffset(captureUs: number, index: number): number | null {
+    return this.alignedStart === null ? null : captureUs - ((this.alignedStart + index) * 1e6) / this.rate;
+  }
+
   addCaptured(captureUs: number, mono: Float32Array): void {
-    const index = this.droppedFrames + this.capturedFrames;
-    const offsetUs = this.alignedStart === null ? null : captureUs - ((this.alignedStart + index) * 1e6) / this.rate;
+    const offsetUs = this.alignedOffset(captureUs, this.droppedFrames + this.capturedFrames);
     this.captured.push({ us: captureUs, data: mono, offsetUs });
     this.capturedFrames += mono.length;
     while (this.capturedFrames - (this.captured[0]?.data.length ?? 0) > this.rate * 1.5) {
@@ -217,7 +224,7 @@ export class AudioCalibrator {
       this.alignedStart = lock.startFrame;
       let index = this.droppedFrames;
       for (const c of this.captured) {
-        c.offsetUs = c.us - ((lock.startFrame + index) * 1e6) / this.rate;
+        c.offsetUs = this.alignedOffset(c.us, index);
         index += c.data.length;
       }
     }
@@ -347,8 +354,8 @@ export class AudioCalibrator {
     if (since === this.captured.length) return null;
     // Aligned, only a window whose search range the worklet stream already covers (the newest
     // captured audio is ~45 ms ahead of it): a window beyond it cannot be searched yet.
-    // Past a step, the alignment may be off by up to the step (≤ STEP_SEARCH_US).
-    const r = Math.round(((this.searchUs + (this.offsetSinceUs > -Infinity ? STEP_SEARCH_US : 0)) * this.rate) / 1e6);
+    // Past a step, the alignment may be off by up to the step (≤ STEP_LIMIT_US).
+    const r = Math.round(((this.searchUs + (this.offsetSinceUs > -Infinity ? STEP_LIMIT_US : 0)) * this.rate) / 1e6);
     const end = this.alignedStart === null ? all.length : Math.min(all.length, this.wEnd - r - (this.alignedStart + this.droppedFrames));
     const hop = WINDOW / 4;
     let bestScore = 0;

@@ -1,9 +1,7 @@
 import { AudioSample, type AudioSampleSource } from 'mediabunny';
-import { AudioCalibrator, type CalibrationLock } from '../../src/clock/audio-calibrator.js';
+import { AudioCalibrator, STEP_LIMIT_US, type CalibrationLock } from '../../src/clock/audio-calibrator.js';
 import type { SessionClock } from '../../src/clock/session-clock.js';
 
-/** A jump of the capture timestamps larger than this is a device stall (relock, searching wide). */
-const STEP_LIMIT_US = 20_000;
 /**
  * Placement errors larger than this are closed at once (silence filled, or samples trimmed);
  * smaller ones are slewed. Lock noise is ~0.2 ms, so only a real step of the offset gets here: the
@@ -167,10 +165,10 @@ export class AudioPipeline {
   private lineBefore: Line | null = null;
   private lineFrom = -Infinity;
   /**
-   * The line before a step followed from the timestamps alone, until a lock by the samples confirms
-   * or undoes it (see tryLock()).
+   * The last step was followed from the timestamps alone: until a lock by the samples confirms or
+   * undoes it (see tryLock()), lineBefore is where the offset may still be.
    */
-  private unconfirmedStep: Line | null = null;
+  private stepUnconfirmed = false;
 
   /** Audio device clock drift against the system clock, ppm (positive: the device runs slow); null until 30 s of locks. */
   get driftPpm(): number | null {
@@ -281,7 +279,7 @@ export class AudioPipeline {
     this.relocking = true;
     this.relockPriors = [];
     this.capturedEnd = null;
-    this.unconfirmedStep = null;
+    this.stepUnconfirmed = false;
   }
 
   addCaptured(data: AudioData): void {
@@ -302,7 +300,8 @@ export class AudioPipeline {
     const followed = this.calibrated && !this.relocking && this.holdFrom === null && this.line !== null;
     const step = followed ? this.calibrator.stepLock(this.offsetAt(data.timestamp), STEP_FOLLOW_US) : null;
     if (step) {
-      this.lastLockAt = now;
+      // Checked by the samples as soon as the worklet has delivered those after the step.
+      this.lastLockAt = now - LOCK_EVERY_MS + STEP_CHECK_AFTER_MS;
       this.applyLock(step, now);
     }
     // Until locked try often; then re-anchor every quarter second with a narrow search (~1 ms of
@@ -336,14 +335,12 @@ export class AudioPipeline {
       // measures the jump over more chunks (only those after the step).
       this.lineBefore = this.line;
       this.lineFrom = lock.stepFrame;
-      this.unconfirmedStep = this.line;
+      this.stepUnconfirmed = true;
       this.segment++;
       this.line = { x0: lock.captureUs, y0: lock.offsetUs, slope: this.line.slope };
-      // Checked by the samples as soon as the worklet has delivered those after the step.
-      this.lastLockAt = now - LOCK_EVERY_MS + STEP_CHECK_AFTER_MS;
       return;
     }
-    this.unconfirmedStep = null;
+    this.stepUnconfirmed = false;
     if (lock.partial && this.calibrated && !this.relocking && this.line) {
       // Soon after a step: placement follows; the step's size for the drift fit is measured by
       // the first full lock (measured from a few chunks, it bent the fitted slope by ~5 ppm).
@@ -404,7 +401,7 @@ export class AudioPipeline {
     // the search took to widen.
     const minScore = this.calibrated && !this.relocking ? LOCKED_MIN_SCORE : undefined;
     const lock = this.calibrator.tryLock(this.calibrated, minScore);
-    if (lock || !this.unconfirmedStep || this.capturedEnd === null) return lock;
+    if (lock || !this.stepUnconfirmed || !this.lineBefore || this.capturedEnd === null) return lock;
     // A step followed from the timestamps, and the samples do not match where it put them: the
     // source may have stalled without the samples moving against the timestamps at all (the
     // context heard the stall as silence, so the samples after it came as late as their stamps).
@@ -412,7 +409,7 @@ export class AudioPipeline {
     // offset was before the step. Seen on the clapperboard: after a +10.4 ms step of its source's
     // timestamps (no sample lost), audio sat 10 ms late for ~4 s; a 10 ms stall heard as silence
     // does the same in the simulation (tests/unit/audio-drift.test.ts).
-    this.calibrator.setPrior(this.offsetAt(this.capturedEnd, this.unconfirmedStep));
+    this.calibrator.setPrior(this.offsetAt(this.capturedEnd, this.lineBefore));
     return this.calibrator.tryLock(false, minScore);
   }
 
@@ -423,7 +420,7 @@ export class AudioPipeline {
    */
   private captureBreak(gapUs: number): void {
     this.calibrator.resetCaptured();
-    this.unconfirmedStep = null;
+    this.stepUnconfirmed = false;
     if (!this.calibrated || this.line === null || this.capturedEnd === null) return;
     const offset = this.offsetAt(this.capturedEnd);
     this.relockPriors = [offset, offset + gapUs];
@@ -456,7 +453,7 @@ export class AudioPipeline {
     if (!all && this.calibrated && !this.relocking && this.holdFrom === null) {
       let seen = this.calibrator.stepSeenUntil;
       // A step followed from the timestamps alone also waits for the samples to confirm it.
-      if (seen !== null && this.unconfirmedStep) seen = Math.min(seen, this.lineFrom);
+      if (seen !== null && this.stepUnconfirmed) seen = Math.min(seen, this.lineFrom);
       if (seen !== null) until = Math.max(seen, this.workletEnd - Math.round(this.rate * STEP_WAIT_MAX_SECONDS));
     }
     // Whole blocks only (at most one block, ~21 ms, longer): cut at `until`, each block went to the
