@@ -4,12 +4,15 @@ import { VideoClockOffset, type SessionClock } from '../../src/clock/session-clo
 /** Pixel formats encoders take; others (a depth camera's 16-bit luma, say) go through the canvas. */
 const ENCODABLE = new Set(['I420', 'I420A', 'I422', 'I444', 'NV12', 'RGBA', 'RGBX', 'BGRA', 'BGRX']);
 
-type Held = { frame: VideoFrame; mediaUs: number };
+type Held = { packet: EncodedPacket; meta?: EncodedVideoChunkMetadata; timestampUs: number };
 
 /**
- * Places camera frames on the session timeline by capture time and encodes them. One frame is
- * held back so that its duration is known (the next frame's time, or the stop instant); when the
- * encoder queue is full, new frames are dropped and the held one simply lasts longer.
+ * Places camera frames on the session timeline by capture time and encodes them as they come. The
+ * newest encoded packet is held back so that its duration is known (the next frame's time, or the
+ * stop instant); when the encoder queue is full, new frames are dropped and the packet before them
+ * simply lasts longer. Holding the packet rather than the frame leaves stop nothing to encode: it
+ * held the last frame until then, and encoding one 720p frame at stop took 5-15 ms of the stop,
+ * 20-40 ms with other recorders busy on the same two cores.
  */
 export class VideoPipeline {
   offset = new VideoClockOffset();
@@ -17,7 +20,12 @@ export class VideoPipeline {
   framesEncoded = 0;
   framesDropped = 0;
   private encoder: VideoEncoder;
+  /** The newest packet out of the encoder, added to the muxer once its duration is known. */
   private held: Held | null = null;
+  /** Timeline position (µs) of the newest frame given to the encoder. */
+  private lastMediaUs = -Infinity;
+  /** Nominal frame duration (µs), for the frame given to the encoder before the next one is known. */
+  private readonly frameUs: number;
   /** Newest frame captured before start: it is what the camera showed at time 0. */
   private preroll: { frame: VideoFrame; captureUs: number } | null = null;
   private lastKeyUs = -Infinity;
@@ -44,11 +52,13 @@ export class VideoPipeline {
     this.failed = opts.onError;
     this.width = config.width;
     this.height = config.height;
+    this.frameUs = 1e6 / (config.framerate ?? 30);
     this.encoder = new VideoEncoder({
       output: (chunk, meta) => {
         this.framesEncoded++;
-        const packet = EncodedPacket.fromEncodedChunk(chunk);
-        this.chain = this.chain.then(() => this.source.add(packet, meta)).catch((e) => this.failed?.(e));
+        // The held packet lasts until this one (output is in timestamp order: no B-frames in realtime mode).
+        this.addHeld(chunk.timestamp);
+        this.held = { packet: EncodedPacket.fromEncodedChunk(chunk), meta, timestampUs: chunk.timestamp };
       },
       error: (e) => this.failed?.(e),
     });
@@ -92,37 +102,43 @@ export class VideoPipeline {
     }
     if (this.preroll) {
       // The last frame before start is what was on camera at 0.
-      if (!this.held && mediaUs > 0) this.held = { frame: this.preroll.frame, mediaUs: 0 };
-      else this.preroll.frame.close();
+      if (this.lastMediaUs < 0 && mediaUs > 0) this.encodeAt(this.preroll.frame, 0);
+      this.preroll.frame.close();
       this.preroll = null;
     }
-    if (this.held && mediaUs <= this.held.mediaUs) {
+    if (mediaUs <= this.lastMediaUs) {
       frame.close();
       return;
     }
-    if (this.held && this.queue >= this.maxQueue) {
-      // Encoder behind: drop the new frame; the held one covers its time.
+    if (this.lastMediaUs >= 0 && this.queue >= this.maxQueue) {
+      // Encoder behind: drop the new frame; the one before covers its time.
       this.framesDropped++;
       frame.close();
       return;
     }
-    if (this.held) this.encodeHeld(mediaUs);
-    this.held = { frame, mediaUs };
+    this.encodeAt(frame, mediaUs);
+    frame.close();
   }
 
-  private encodeHeld(untilUs: number): void {
-    const h = this.held as Held;
+  /** Adds the held packet to the muxer, lasting until `untilUs`. */
+  private addHeld(untilUs: number): void {
+    const h = this.held;
+    if (!h) return;
     this.held = null;
-    const duration = Math.max(1, Math.round(untilUs - h.mediaUs));
-    const ts = Math.round(h.mediaUs);
+    const packet = h.packet.clone({ duration: Math.max(1, untilUs - h.timestampUs) / 1e6 });
+    this.chain = this.chain.then(() => this.source.add(packet, h.meta)).catch((e) => this.failed?.(e));
+  }
+
+  private encodeAt(frame: VideoFrame, mediaUs: number): void {
+    const ts = Math.round(mediaUs);
+    this.lastMediaUs = mediaUs;
     // A key frame only where the muxer starts a fragment (≥ the fragment length after the last one;
     // +1 µs because it compares in floating-point seconds). One a little earlier would land inside
     // the running fragment, where Mediabunny's trun marks it as a delta frame: the fragment would
     // run on to the next key frame (twice as long, twice the crash loss) with an unmarked IDR.
     const keyFrame = ts - this.lastKeyUs >= this.keyframeIntervalUs + 1;
     if (keyFrame) this.lastKeyUs = ts;
-    const out = this.fit(h.frame, ts, duration);
-    h.frame.close();
+    const out = this.fit(frame, ts, Math.round(this.frameUs));
     try {
       this.encoder.encode(out, { keyFrame });
     } finally {
@@ -153,24 +169,17 @@ export class VideoPipeline {
     return new VideoFrame(this.canvas, { timestamp, duration });
   }
 
-  /** Encodes the held frame up to the stop instant and drains the encoder. */
+  /** Drains the encoder; the last frame lasts to the stop instant. */
   async finish(endMediaUs: number): Promise<void> {
-    if (!this.held && this.preroll && endMediaUs > 0) this.held = { frame: this.preroll.frame, mediaUs: 0 };
-    else this.preroll?.frame.close();
+    if (this.lastMediaUs < 0 && this.preroll && endMediaUs > 0) this.encodeAt(this.preroll.frame, 0);
+    this.preroll?.frame.close();
     this.preroll = null;
-    if (this.held) {
-      if (endMediaUs > this.held.mediaUs) this.encodeHeld(endMediaUs);
-      else {
-        this.held.frame.close();
-        this.held = null;
-      }
-    }
     if (this.encoder.state === 'configured') await this.encoder.flush();
+    this.addHeld(Math.round(endMediaUs));
     await this.chain;
   }
 
   close(): void {
-    this.held?.frame.close();
     this.preroll?.frame.close();
     this.held = this.preroll = null;
     if (this.encoder.state !== 'closed') this.encoder.close();
