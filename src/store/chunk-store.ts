@@ -15,6 +15,8 @@ export type StoredChunk = { seq: number; offset: number; size: number; startUs?:
  * Nothing stays in memory after its transaction commits.
  */
 type Part = Pick<ChunkRecord, 'offset' | 'size' | 'blob'>;
+/** A fragment on its way to IndexedDB: its bytes, until the stored record's Blob replaces them. */
+type InFlight = { offset: number; size: number; data: Uint8Array<ArrayBuffer> };
 
 /**
  * Consecutive stored Blobs, kept so that joining them at stop is flat with length: every GROUP
@@ -71,7 +73,7 @@ export class ChunkStore {
    * Records handed to IndexedDB and not yet read back, in order, with their in-memory Blobs: a File
    * asked for meanwhile takes these, so stop need not wait for the last writes.
    */
-  private readonly inFlight: Part[] = [];
+  private readonly inFlight: InFlight[] = [];
 
   constructor(db: RecorderDatabase, sessionId: string) {
     this.db = db;
@@ -110,6 +112,20 @@ export class ChunkStore {
     this.boundaries.push({ end, startUs: this.nextStartUs, awaitAt: awaitPatchAt });
     this.nextStartUs = undefined;
     this.flushComplete();
+  }
+
+  private gate: Promise<void> | undefined;
+
+  /**
+   * Holds the commits of fragments stored from now on (they stay in flight, and in file()) until
+   * the returned function is called: stop calls it once the File is handed over.
+   */
+  hold(): () => void {
+    let release = () => {};
+    this.gate = new Promise<void>((r) => (release = r)).then(() => {
+      this.gate = undefined;
+    });
+    return release;
   }
 
   /** A WritableStream for Mediabunny's StreamTarget; backpressure is the IndexedDB commit. */
@@ -177,21 +193,25 @@ export class ChunkStore {
     const data = this.pending.slice(0, n);
     this.pending.copyWithin(0, n, this.pendingLen);
     this.pendingLen -= n;
-    const record: Omit<ChunkRecord, 'blob'> = {
+    const record: Omit<ChunkRecord, 'blob' | 'crc32'> = {
       sessionId: this.sessionId,
       seq: this.seq++,
       offset: this.pendingStart,
       size: n,
       startUs,
-      crc32: crc32(data),
     };
     this.pendingStart += n;
-    const part: Part = { offset: record.offset, size: n, blob: new Blob([data]) };
+    const part: InFlight = { offset: record.offset, size: n, data };
     this.inFlight.push(part);
     this.queue = this.queue.then(async () => {
       if (this.failure) return;
       try {
-        await this.db.put('chunks', { ...record, blob: part.blob });
+        // Held while stop hands the File over (see hold()): the checksum and the put are 5-15 ms
+        // of CPU a loaded stop would wait for, and the File does not need them.
+        await this.gate;
+        // The Blob is made here, not when the fragment arrives: a File handed over meanwhile takes
+        // the bytes themselves, so stop registers one Blob (the File), not two (3-8 ms each here).
+        await this.db.put('chunks', { ...record, crc32: crc32(data), blob: new Blob([data]) });
         // Read the record back: its Blob refers to IndexedDB's stored copy, so the final File is
         // made of these handles at stop without reading the store again (stop stays flat with length).
         const blob = ((await this.db.get('chunks', [record.sessionId, record.seq])) as ChunkRecord).blob;
@@ -227,7 +247,8 @@ export class ChunkStore {
    * then need not be waited for. Bytes still pending (no fragment end yet) are not included.
    */
   file(name: string, type: string): File {
-    return new File(fileParts([...this.stored.parts, ...this.inFlight], this.allPatches), name, { type });
+    const inFlight = this.inFlight.map((p) => ({ offset: p.offset, size: p.size, blob: p.data }));
+    return new File(fileParts([...this.stored.parts, ...inFlight], this.allPatches), name, { type });
   }
 
 }
@@ -257,7 +278,7 @@ export function normalizePatches(patches: readonly Patch[]): Patch[] {
  * The pieces of a file: stored chunk Blobs, with patches spliced in as Blob slices. Nothing is
  * copied; the result is a list for `new Blob(parts)`.
  */
-export function fileParts(chunks: readonly Pick<ChunkRecord, 'offset' | 'size' | 'blob'>[], patches: readonly Patch[]): BlobPart[] {
+export function fileParts(chunks: readonly { offset: number; size: number; blob: Blob | Uint8Array<ArrayBuffer> }[], patches: readonly Patch[]): BlobPart[] {
   const ps = normalizePatches(patches);
   const parts: BlobPart[] = [];
   let pi = 0;
@@ -270,14 +291,16 @@ export function fileParts(chunks: readonly Pick<ChunkRecord, 'offset' | 'size' |
       if (p.position >= cEnd) break;
       const from = Math.max(p.position, c.offset);
       const to = Math.min(p.position + p.data.length, cEnd);
-      if (from > at) parts.push(c.blob.slice(at - c.offset, from - c.offset));
+      if (from > at) parts.push(cut(c.blob, at - c.offset, from - c.offset));
       parts.push(p.data.subarray(from - p.position, to - p.position) as Uint8Array<ArrayBuffer>);
       at = to;
     }
-    if (at < cEnd) parts.push(at === c.offset ? c.blob : c.blob.slice(at - c.offset));
+    if (at < cEnd) parts.push(at === c.offset ? c.blob : cut(c.blob, at - c.offset, c.size));
   }
   return parts;
 }
+
+const cut = (b: Blob | Uint8Array<ArrayBuffer>, from: number, to: number): Blob | Uint8Array<ArrayBuffer> => (b instanceof Blob ? b.slice(from, to) : b.subarray(from, to));
 
 /** A session's file parts: its chunks in order, less those recovery skipped (offsets closed up), with its patches. */
 export function sessionParts(chunks: readonly ChunkRecord[], session: Pick<SessionRecord, 'patches' | 'skip'>): BlobPart[] {
@@ -312,3 +335,4 @@ export async function updateSession(db: RecorderDatabase, id: string, change: Pa
   await tx.done;
   return next;
 }
+

@@ -342,10 +342,16 @@ class Session {
     self.clearInterval(this.statsTimer);
     self.clearInterval(this.checkpointTimer);
     this.release();
-    await Promise.all([this.video?.finish(endUs), this.audio?.finish(endUs)]);
+    await Promise.all([this.video?.finish(endUs).then(() => mark('videoFlushed')), this.audio?.finish(endUs).then(() => mark('audioFlushed'))]);
     mark('encodersFlushed');
     if (this.failed) return;
-    await this.output.finalize();
+    // The last fragment's commit waits until the File is handed over (its bytes are in the File).
+    const commit = this.store.hold();
+    try {
+      await this.output.finalize();
+    } finally {
+      setTimeout(commit, 0);
+    }
     mark('finalized');
     // The File is handed over now, its last fragment or two from memory while their writes commit:
     // waiting for those took 15–25 ms of a 30 ms stop at 10 s, and more under load. The page keeps
