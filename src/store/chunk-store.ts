@@ -115,6 +115,8 @@ export class ChunkStore {
   }
 
   private gate: Promise<void> | undefined;
+  /** When the muxer last wrote (performance.now(), ms). */
+  lastWriteAt = 0;
 
   /**
    * Holds the commits of fragments stored from now on (they stay in flight, and in file()) until
@@ -136,8 +138,10 @@ export class ChunkStore {
           if (this.failure) throw this.failure;
           this.accept(chunk.data, chunk.position);
           this.flushComplete();
-          // Backpressure: the writer waits while more than a couple of records are in flight.
-          return this.inFlightBytes > 8 << 20 ? this.queue : undefined;
+          this.lastWriteAt = performance.now();
+          // Backpressure: the writer waits while more than a couple of records are in flight (not
+          // while commits are held: the hold ends only after the writer's last write).
+          return this.inFlightBytes > 8 << 20 && !this.gate ? this.queue : undefined;
         },
       },
       { highWaterMark: 1 },

@@ -215,6 +215,35 @@ describe('ChunkStore fragment boundaries', () => {
     expect(s.chunkCount).toBe(2);
   });
 
+  it('hold(): fragments stored meanwhile are in the File at once and committed only on release, and large writes are not held back', async () => {
+    const { s, write } = store();
+    await write(0, 1, 2, 3);
+    s.markFragmentEnd(3);
+    await s.flush();
+    expect(s.chunkCount).toBe(1);
+    const release = s.hold();
+    // 9 MB in flight while held: above the backpressure limit, yet the writer must go on (the hold
+    // ends only after the muxer's last write, so waiting here would never end).
+    const big = new Uint8Array(9 << 20).fill(5);
+    const more = s.writable().getWriter();
+    await more.write({ type: 'write', data: big, position: 3 });
+    s.markFragmentEnd(3 + big.length);
+    await more.write({ type: 'write', data: bytes(6, 6), position: 3 + big.length });
+    s.markFragmentEnd(5 + big.length);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.chunkCount).toBe(3);
+    expect(s.bytesStored).toBe(3);
+    expect(s.bytesPending).toBe(2 + big.length);
+    const file = new Uint8Array(await s.file('x.mp4', 'video/mp4').arrayBuffer());
+    expect(file.length).toBe(5 + big.length);
+    expect([...file.subarray(0, 4)]).toEqual([1, 2, 3, 5]);
+    expect([...file.subarray(-3)]).toEqual([5, 6, 6]);
+    release();
+    await s.flush();
+    expect(s.bytesStored).toBe(5 + big.length);
+    expect(s.bytesPending).toBe(0);
+  });
+
   it('a size that never comes holds at most two fragments back', async () => {
     const { s, write } = store();
     for (let i = 0; i < 4; i++) {
