@@ -85,7 +85,10 @@ class Session {
             fastStart: 'fragmented',
             minimumFragmentDuration: c.fragmentSeconds,
             onMoof: (_d, _p, t) => this.store.markFragmentStart(this.fragmentStartUs(t)),
-            onMdat: (d, p) => this.store.markFragmentEnd(p + d.byteLength),
+            onMdat: (d, p) => {
+              this.store.markFragmentEnd(p + d.byteLength);
+              this.pruneMuxerSamples();
+            },
           })
         : new WebMOutputFormat({
             minimumClusterDuration: c.fragmentSeconds,
@@ -148,6 +151,24 @@ class Session {
       if (!this.audio.calibrated) this.audio.useEstimate(true);
     }
     send({ type: 'ready', audioClock: this.audioClock() });
+  }
+
+  private prunedChunks = 0;
+
+  /**
+   * Mediabunny's MP4 muxer keeps every written fragment's sample records (timestamps, sizes; the
+   * bytes are freed) to the end, for the fragment index at finalize, which reads only each
+   * fragment's first sample. That is ~75 records a second, tens of thousands in a long recording,
+   * all live in this worker's heap. Past fragments keep their first sample only. Internal state of
+   * the muxer: when it is not shaped as expected nothing is touched.
+   */
+  private pruneMuxerSamples(): void {
+    const chunks = (this.output as unknown as { _muxer?: { finalizedChunks?: { samples?: unknown[] }[] } })._muxer?.finalizedChunks;
+    if (!Array.isArray(chunks)) return;
+    for (; this.prunedChunks < chunks.length; this.prunedChunks++) {
+      const c = chunks[this.prunedChunks];
+      if (c && Array.isArray(c.samples) && c.samples.length > 1) c.samples = c.samples.slice(0, 1);
+    }
   }
 
   /**
