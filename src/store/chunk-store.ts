@@ -70,8 +70,8 @@ export class ChunkStore {
   /** The stored chunks' IndexedDB-backed Blobs, in order: the final File is made of these. */
   private readonly stored = new StoredParts();
   /**
-   * Records handed to IndexedDB and not yet read back, in order, with their in-memory Blobs: a File
-   * asked for meanwhile takes these, so stop need not wait for the last writes.
+   * Records handed to IndexedDB and not yet read back, in order, with their bytes: a File asked for
+   * meanwhile takes these, so stop need not wait for the last writes.
    */
   private readonly inFlight: InFlight[] = [];
 
@@ -339,4 +339,3 @@ export async function updateSession(db: RecorderDatabase, id: string, change: Pa
   await tx.done;
   return next;
 }
-

@@ -366,13 +366,13 @@ class Session {
     await Promise.all([this.video?.finish(endUs).then(() => mark('videoFlushed')), this.audio?.finish(endUs).then(() => mark('audioFlushed'))]);
     mark('encodersFlushed');
     if (this.failed) return;
-    // The last fragment's commit waits until the File is handed over (its bytes are in the File).
+    // The last fragment's commit (checksum, Blob, put) waits until the File, which takes its bytes
+    // from memory, is handed over; a failed finalize lets it go at once, for the salvage.
     const commit = this.store.hold();
-    try {
-      await this.output.finalize();
-    } finally {
-      setTimeout(commit, 0);
-    }
+    await this.output.finalize().catch((e) => {
+      commit();
+      throw e;
+    });
     timings.tailWritten = Math.round((this.store.lastWriteAt - t0) * 10) / 10;
     mark('finalized');
     // The File is handed over now, its last fragment or two from memory while their writes commit:
@@ -384,6 +384,7 @@ class Session {
     mark('assembled');
     this.video?.close();
     send({ type: 'stopped', result: this.result(file, endUs, timings) });
+    commit();
     await stored;
     mark('stored');
     const session = await updateSession(

@@ -24,7 +24,7 @@ export class VideoPipeline {
   private held: Held | null = null;
   /** Timeline position (µs) of the newest frame given to the encoder. */
   private lastMediaUs = -Infinity;
-  /** Nominal frame duration (µs), for the frame given to the encoder before the next one is known. */
+  /** Nominal frame duration (whole µs), for the frame given to the encoder before the next one is known. */
   private readonly frameUs: number;
   /** Newest frame captured before start: it is what the camera showed at time 0. */
   private preroll: { frame: VideoFrame; captureUs: number } | null = null;
@@ -52,7 +52,7 @@ export class VideoPipeline {
     this.failed = opts.onError;
     this.width = config.width;
     this.height = config.height;
-    this.frameUs = 1e6 / (config.framerate ?? 30);
+    this.frameUs = Math.round(1e6 / (config.framerate ?? 30));
     this.encoder = new VideoEncoder({
       output: (chunk, meta) => {
         this.framesEncoded++;
@@ -100,12 +100,7 @@ export class VideoPipeline {
       frame.close();
       return;
     }
-    if (this.preroll) {
-      // The last frame before start is what was on camera at 0.
-      if (this.lastMediaUs < 0 && mediaUs > 0) this.encodeAt(this.preroll.frame, 0);
-      this.preroll.frame.close();
-      this.preroll = null;
-    }
+    this.placePreroll(mediaUs);
     if (mediaUs <= this.lastMediaUs) {
       frame.close();
       return;
@@ -118,6 +113,14 @@ export class VideoPipeline {
     }
     this.encodeAt(frame, mediaUs);
     frame.close();
+  }
+
+  /** The last frame before start is what was on camera at 0: encoded there if nothing was, and the time up to `untilUs` is not empty. */
+  private placePreroll(untilUs: number): void {
+    if (!this.preroll) return;
+    if (this.lastMediaUs < 0 && untilUs > 0) this.encodeAt(this.preroll.frame, 0);
+    this.preroll.frame.close();
+    this.preroll = null;
   }
 
   /** Adds the held packet to the muxer, lasting until `untilUs`. */
@@ -138,7 +141,7 @@ export class VideoPipeline {
     // run on to the next key frame (twice as long, twice the crash loss) with an unmarked IDR.
     const keyFrame = ts - this.lastKeyUs >= this.keyframeIntervalUs + 1;
     if (keyFrame) this.lastKeyUs = ts;
-    const out = this.fit(frame, ts, Math.round(this.frameUs));
+    const out = this.fit(frame, ts, this.frameUs);
     try {
       this.encoder.encode(out, { keyFrame });
     } finally {
@@ -171,9 +174,7 @@ export class VideoPipeline {
 
   /** Drains the encoder; the last frame lasts to the stop instant. */
   async finish(endMediaUs: number): Promise<void> {
-    if (this.lastMediaUs < 0 && this.preroll && endMediaUs > 0) this.encodeAt(this.preroll.frame, 0);
-    this.preroll?.frame.close();
-    this.preroll = null;
+    this.placePreroll(endMediaUs);
     if (this.encoder.state === 'configured') await this.encoder.flush();
     this.addHeld(Math.round(endMediaUs));
     await this.chain;
