@@ -266,11 +266,13 @@ class Session {
   }
 
   private listenAudioCapture(port: MessagePort): void {
-    port.onmessage = (e: MessageEvent<AudioData>) => {
-      try {
-        if (this.capturing) this.audio?.addCaptured(e.data);
-      } finally {
-        e.data.close();
+    port.onmessage = (e: MessageEvent<AudioData[]>) => {
+      for (const data of e.data) {
+        try {
+          if (this.capturing) this.audio?.addCaptured(data);
+        } finally {
+          data.close();
+        }
       }
     };
     this.ports.push(port);

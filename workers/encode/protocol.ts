@@ -53,9 +53,10 @@ export type EncodeCommand =
       /** PCM from the capture worklet. */
       pcm?: MessagePort;
       /**
-       * The same microphone as capture-stamped AudioData (posted one by one: a transferred
-       * ReadableStream of audio ran ~250 ms behind here, posted AudioData 1–2 ms), to calibrate the
-       * worklet clock and to take the last samples from at stop.
+       * The same microphone as capture-stamped AudioData, posted in small batches (AudioData[]; a
+       * transferred ReadableStream of audio hands over one chunk per new one, so after a busy moment
+       * it stays that far behind: 140-190 ms here), to calibrate the worklet clock and to take the
+       * last samples from at stop.
        */
       audioCapture?: MessagePort;
       /** Rough capture time of context frame 0 (µs, page clock). */
