@@ -308,13 +308,43 @@ export class AudioCalibrator {
     for (const r of refined) if (Math.abs(r.lag - bestLag) > 24) second = Math.max(second, r.score);
     for (let k = 0; k < lags; k++) if (Math.abs(lo + k * D - bestLag) > 24) second = Math.max(second, scores[k] as number);
     if (best < minScore || best - second < 0.02) return null;
-    // Each chunk's timestamp against its frame (sample count from the matched window) is one
+    return this.averaged(bestLag - ref.at, ref.starts, best);
+  }
+
+  /**
+   * The lock when the captured chunks are themselves the samples placed (no worklet: see
+   * AudioPipeline.direct): the alignment is known, set by alignTo(), so nothing is searched and
+   * silence locks as well as sound. Null until `minChunks` chunks are held.
+   */
+  alignedLock(minChunks = MIN_OFFSET_CHUNKS): CalibrationLock | null {
+    if (this.alignedStart === null || this.captured.length < Math.max(1, minChunks)) return null;
+    const starts: number[] = [];
+    let o = 0;
+    for (const c of this.captured) {
+      starts.push(o);
+      o += c.data.length;
+    }
+    this.lastLock = this.averaged(this.alignedStart + this.droppedFrames, starts, 1);
+    return this.lastLock;
+  }
+
+  /** The captured chunks from here on start at context frame `frame` (only right after resetCaptured(), before any chunk). */
+  alignTo(frame: number): void {
+    if (this.captured.length === 0) this.alignedStart = frame;
+  }
+
+  /**
+   * The offset from the captured chunks' timestamps, `first` being the context frame of the first
+   * held chunk's first sample and `starts` each chunk's start within them.
+   */
+  private averaged(first: number, starts: number[], score: number): CalibrationLock {
+    const period = 1e6 / this.rate;
+    // Each chunk's timestamp against its frame (by sample count from `first`) is one
     // measurement of the offset; the interquartile mean keeps an odd late stamp out.
     // Only the newest chunks count: the source's clock can step (a render stall upstream delivers
     // the same samples later), and the offset must follow the step within a fraction of a second.
     // The sample alignment holds across it (the same samples on both sides), so the match may lie
     // anywhere in what is held.
-    const first = bestLag - ref.at;
     const newest = (this.captured[this.captured.length - 1] as { us: number }).us;
     let from = this.captured.length - 1;
     const since = (i: number) => (this.captured[i] as { us: number }).us >= this.offsetSinceUs;
@@ -322,7 +352,7 @@ export class AudioCalibrator {
     const partial = from > 0 && !since(from - 1);
     // Past a step, once the span holds only chunks after it, every chunk counts again.
     if (newest - this.offsetSinceUs > OFFSET_SPAN_US) this.offsetSinceUs = -Infinity;
-    const all = this.captured.slice(from).map((c, i) => c.us - (first + (ref.starts[from + i] as number)) * period).sort((a, b) => a - b);
+    const all = this.captured.slice(from).map((c, i) => c.us - (first + (starts[from + i] as number)) * period).sort((a, b) => a - b);
     // Stamps far from the rest are not jitter: under load some chunks still carry the clock from
     // before a step for a while (~10 ms off). Left in, they shifted the interquartile mean by a
     // third of the jitter, and the drift fit with it.
@@ -331,8 +361,8 @@ export class AudioCalibrator {
     const q = offsets.slice(Math.floor(offsets.length / 4), Math.ceil((offsets.length * 3) / 4));
     const offsetUs = q.reduce((a, b) => a + b, 0) / q.length;
     // The mean is the offset around the middle of the chunks it was taken over.
-    const frame = first + Math.round(((ref.starts[from] as number) + this.capturedFrames) / 2);
-    return { offsetUs, score: best, frame, captureUs: offsetUs + frame * period, startFrame: first - this.droppedFrames, partial };
+    const frame = first + Math.round(((starts[from] as number) + this.capturedFrames) / 2);
+    return { offsetUs, score, frame, captureUs: offsetUs + frame * period, startFrame: first - this.droppedFrames, partial };
   }
 
   /** The captured window with the most change in loudness (an onset is unambiguous; a steady tone is not). */

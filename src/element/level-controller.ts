@@ -6,8 +6,8 @@ const SILENCE_PEAK = 0.002;
 
 /**
  * The microphone level for the meter and the silence warning. While recording, levels come from
- * the recorder's capture worklet (`level` events, fed in with `feed`); while only previewing, from
- * the same capture worklet opened on the preview track, so a silent microphone shows before
+ * the recorder (`level` events, fed in with `feed`); while only previewing, from
+ * a capture worklet opened on the preview track, so a silent microphone shows before
  * recording starts.
  */
 export class LevelController implements ReactiveController {

@@ -97,6 +97,8 @@ type Scenario = {
   oldClockEvery?: number;
   /** How long after capture the worklet delivers a sample (default WORKLET_LATENCY_US). */
   workletLatencyUs?: number;
+  /** The AudioData alone are recorded (AudioPipeline.direct): no worklet stream, no prior. */
+  direct?: boolean;
   seed: number;
 };
 
@@ -233,6 +235,7 @@ function audioData(timestamp: number, plane: Float32Array): AudioData {
     timestamp,
     numberOfFrames: plane.length,
     numberOfChannels: 1,
+    sampleRate: RATE,
     copyTo: (dest: Float32Array) => dest.set(plane),
   } as unknown as AudioData;
 }
@@ -294,7 +297,8 @@ async function simulate(s: Scenario): Promise<Result> {
   const errors: unknown[] = [];
   const pipeline = new AudioPipeline(clock, sink as unknown as AudioSampleSource, RATE, 1, (e) => errors.push(e));
   // The page's prior from getOutputTimestamp() and an assumed input latency: a few ms off.
-  pipeline.setPrior(C0 - FRAME0 * PERIOD + 6_000);
+  if (s.direct) pipeline.direct = true;
+  else pipeline.setPrior(C0 - FRAME0 * PERIOD + 6_000);
 
   const drift: (number | null)[] = [];
   // AudioData is copied out at once (copyTo), so one buffer serves every chunk.
@@ -306,7 +310,7 @@ async function simulate(s: Scenario): Promise<Result> {
   let nextMinute = Infinity;
   for (;;) {
     const chunkAt = captureOf(k + CHUNK - 1) + CHUNK_DELAY_US;
-    const blockAt = workletCapture(w + BATCH - 1) + (s.workletLatencyUs ?? WORKLET_LATENCY_US);
+    const blockAt = s.direct ? Infinity : workletCapture(w + BATCH - 1) + (s.workletLatencyUs ?? WORKLET_LATENCY_US);
     nowUs = Math.min(chunkAt, blockAt);
     if (nowUs > endUs) break;
     if (chunkAt <= blockAt) {
@@ -485,5 +489,60 @@ describe('audio clock against a drifting microphone (simulated)', () => {
     expect(r.sink.silences).toHaveLength(1);
     const [gap] = r.sink.silences as [Silence];
     expect([gap.afterFrame, gap.beforeFrame]).toEqual([stall.frame - 1, stall.frame]);
+  });
+});
+
+describe('direct audio (the AudioData recorded, no worklet) against a drifting microphone (simulated)', () => {
+  // The same simulation with the capture-stamped chunks as the only stream: their sample count is
+  // the clock, their timestamps anchor it. Each sample is still traced to when it was captured.
+  it.each([200, -200, 0])(`stays within 2 ms for ${RUN}, device at %i ppm, timestamps jittering ±3 ms`, { timeout: 600_000 }, async (deviceDriftPpm) => {
+    const r = await simulate({ deviceDriftPpm, jitterUs: 3_000, durationUs: RUN_US, seed: 21 + deviceDriftPpm, direct: true });
+    expectOnTime(r, deviceDriftPpm);
+    expect(r.sink.silences).toEqual([]);
+    expect(r.pipeline.gapFilledUs).toBe(0);
+  });
+
+  it('follows an offset ramping 1.5 ms/s by slewing alone', async () => {
+    const r = await simulate({ deviceDriftPpm: 1500, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 22, direct: true });
+    expectOnTime(r, 1500);
+    expect(r.sink.silences).toEqual([]);
+    expect(r.sink.slews).toBeGreaterThan(0.9 * 1.5e-3 * 180 * RATE);
+  });
+
+  it('fills a 300 ms hole in the stream with silence where it was, and stays on time after it', async () => {
+    // Chunks that never came (a device stall, or a page too busy to pass them on before the track
+    // dropped them) look the same here: the next chunk's timestamp is 300 ms past the last one's end.
+    const stall: Stall = { frame: 1920 * Math.round(MINUTE_US / PERIOD / 1920), us: 300_000, worklet: 'paused' };
+    const r = await simulate({ deviceDriftPpm: -200, jitterUs: 3_000, durationUs: 2 * MINUTE_US, seed: 23, stall, direct: true });
+    expectOnTime(r, -200);
+    expect(r.sink.silences).toHaveLength(1);
+    const [gap] = r.sink.silences as [Silence];
+    expect([gap.afterFrame, gap.beforeFrame], 'the silence sits where the stream broke').toEqual([stall.frame - 1, stall.frame]);
+    expect(Math.abs(gap.samples * PERIOD - stall.us)).toBeLessThan(BOUND_US);
+  });
+
+  it('follows two 10 ms steps of the source clock 0.35 s apart although a quarter of the stamps lag behind', async () => {
+    const at = 1920 * Math.round((1.5 * MINUTE_US) / PERIOD / 1920);
+    const steps = [{ frame: at, us: 10_000 }, { frame: at + 1920 * 9, us: 10_000 }];
+    const r = await simulate({ deviceDriftPpm: 100, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 24, steps, oldClockEvery: 4, direct: true });
+    const { sink, pipeline } = r;
+    expect(r.errors).toEqual([]);
+    expect(sink.steps, 'contiguous output, frames in order').toEqual([]);
+    expect(sink.maxErrorUs, 'worst error, µs').toBeLessThan(BOUND_US);
+    expect(pipeline.trimmedUs).toBe(0);
+    const filled = sink.silences.reduce((n, g) => n + g.samples * PERIOD, 0);
+    expect(Math.abs(filled - 20_000), 'silence filled for the two steps, µs').toBeLessThan(BOUND_US);
+  });
+
+  it('follows a sawtooth: an offset ramping 1.5 ms/s that steps back by 7.2 ms every 4.8 s', async () => {
+    const every = 1920 * Math.round(4.8e6 / PERIOD / 1920);
+    const steps = Array.from({ length: 40 }, (_, i) => ({ frame: every * (i + 1), us: 7_200 }));
+    const r = await simulate({ deviceDriftPpm: -1500, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 25, steps, direct: true });
+    const { sink, pipeline } = r;
+    expect(r.errors).toEqual([]);
+    expect(sink.steps, 'contiguous output, frames in order').toEqual([]);
+    expect(sink.maxErrorUs, 'worst error, µs').toBeLessThan(BOUND_US);
+    expect(pipeline.trimmedUs).toBe(0);
+    for (const [minute, ppm] of r.drift.entries()) expect(Math.abs((ppm as number) - 1500), `ramp estimate after ${minute + 1} min, ppm`).toBeLessThan(20);
   });
 });

@@ -87,6 +87,43 @@ function slewAt(c: Float32Array, at: number[], repeat: boolean): Float32Array {
   return out;
 }
 
+/**
+ * Linear interpolation from one sample rate to another, across chunks: for a microphone whose
+ * AudioData come at another rate than the recording's (no AudioContext resamples them here).
+ */
+export class LinearResampler {
+  /** Input position of the next output sample, relative to the current chunk's first sample (−1: the previous chunk's last). */
+  private pos = 0;
+  private last: number[];
+  constructor(
+    readonly from: number,
+    readonly to: number,
+    channels: number,
+  ) {
+    this.last = new Array(channels).fill(0);
+  }
+
+  process(channels: Float32Array[]): Float32Array[] {
+    const n = channels[0]?.length ?? 0;
+    const step = this.from / this.to;
+    const count = Math.max(0, Math.ceil((n - 1 - this.pos) / step));
+    const out = channels.map((c, ch) => {
+      const o = new Float32Array(count);
+      for (let k = 0; k < count; k++) {
+        const x = this.pos + k * step;
+        const i = Math.floor(x);
+        const a = i < 0 ? (this.last[ch] as number) : (c[i] as number);
+        const b = c[i + 1] as number;
+        o[k] = a + (b - a) * (x - i);
+      }
+      this.last[ch] = c[n - 1] ?? 0;
+      return o;
+    });
+    this.pos = this.pos + count * step - n;
+    return out;
+  }
+}
+
 const slice = (b: Block, from: number, to: number): Block => ({ frame: b.frame + from, channels: b.channels.map((c) => c.subarray(from, to)) });
 const frames = (b: Block): number => b.channels[0]?.length ?? 0;
 
@@ -158,6 +195,24 @@ export class AudioPipeline {
 
   /** The line through the locks, refitted at each lock. */
   private fitted: Line | null = null;
+  /**
+   * The capture-stamped AudioData are the audio recorded (no worklet, no AudioContext): their
+   * sample count is the continuous clock, and the alignment of their timestamps to it is known, so
+   * locks need no search (AudioCalibrator.alignedLock()). Set before the first chunk.
+   */
+  direct = false;
+  /** Direct: frame after the last captured sample; a hole in the stream (chunks that never came) advances it. */
+  private directEnd = 0;
+  /** Direct: capture time of the last regular lock, µs. */
+  private lastLockUs = -Infinity;
+  /** Direct: the next chunk comes from another microphone. */
+  private realign = false;
+  private resampler: LinearResampler | null = null;
+  /** Direct: the level of what is captured (the page has no worklet to take it from), every 50 ms of audio. */
+  onLevel: ((l: { rms: number; peak: number }) => void) | null = null;
+  private levelSum = 0;
+  private levelPeak = 0;
+  private levelFrames = 0;
   /**
    * Where the source's clock stepped: frames before `lineFrom` (still on their way from the
    * worklet when the step was seen) are placed by the line before it.
@@ -239,6 +294,7 @@ export class AudioPipeline {
   }
   /** Capture time of the newest sample received (page clock, µs). */
   get newestCapture(): number {
+    if (this.direct) return this.capturedEnd ?? -Infinity;
     if (!this.calibrated) {
       // Held back behind the estimate: what has arrived counts, placed or not.
       const held = this.estimateDelay && this.line !== null && this.workletEnd >= 0;
@@ -278,11 +334,22 @@ export class AudioPipeline {
     this.lastLockAt = 0;
     this.relocking = true;
     this.relockPriors = [];
-    this.capturedEnd = null;
     this.stepUnconfirmed = false;
+    if (this.direct) {
+      // The sample count goes on from the old device's end (a hole between them is filled).
+      this.relocking = false;
+      this.realign = true;
+      this.lastLockUs = -Infinity;
+      return;
+    }
+    this.capturedEnd = null;
   }
 
   addCaptured(data: AudioData): void {
+    if (this.direct) {
+      this.addDirect(data.timestamp, this.planes(data));
+      return;
+    }
     const channels = Array.from({ length: this.channels }, (_, ch) => {
       const plane = new Float32Array(data.numberOfFrames);
       data.copyTo(plane, { planeIndex: Math.min(ch, data.numberOfChannels - 1), format: 'f32-planar' });
@@ -411,6 +478,88 @@ export class AudioPipeline {
     // does the same in the simulation (tests/unit/audio-drift.test.ts).
     this.calibrator.setPrior(this.offsetAt(this.capturedEnd, this.lineBefore));
     return this.calibrator.tryLock(false, minScore);
+  }
+
+  /** Direct: the chunk's samples in the recording's channels (a stereo device mixed down for mono) and rate. */
+  private planes(data: AudioData): Float32Array[] {
+    const n = data.numberOfFrames;
+    const read = (plane: number) => {
+      const out = new Float32Array(n);
+      data.copyTo(out, { planeIndex: Math.min(plane, data.numberOfChannels - 1), format: 'f32-planar' });
+      return out;
+    };
+    let channels: Float32Array[];
+    if (this.channels === 1 && data.numberOfChannels > 1) {
+      const l = read(0);
+      const r = read(1);
+      for (let i = 0; i < n; i++) l[i] = ((l[i] as number) + (r[i] as number)) / 2;
+      channels = [l];
+    } else channels = Array.from({ length: this.channels }, (_, ch) => read(ch));
+    if (data.sampleRate === this.rate && !this.resampler) return channels;
+    if (!this.resampler || this.resampler.from !== data.sampleRate) this.resampler = data.sampleRate === this.rate ? null : new LinearResampler(data.sampleRate, this.rate, this.channels);
+    return this.resampler ? this.resampler.process(channels) : channels;
+  }
+
+  /**
+   * Direct: a chunk of capture-stamped audio, which is what is recorded. It is placed like worklet
+   * audio (waiting for the step check, slewed, holes filled), by locks taken from the timestamps of
+   * the last half second every LOCK_EVERY_MS of capture time, and steps followed as they are seen.
+   */
+  private addDirect(us: number, channels: Float32Array[]): void {
+    const n = channels[0]?.length ?? 0;
+    if (!n) return;
+    this.level(channels[0] as Float32Array);
+    const hole = this.capturedEnd !== null && us - this.capturedEnd > STEP_LIMIT_US;
+    // Chunks that never came (the page too busy to pass them on before the track dropped them, or
+    // a device stall): the samples after the hole are placed at their own time, and the hole is
+    // filled with silence (emitRange()). The count skips the hole by one chunk's stamp, which
+    // jitters by a few ms; the lock taken from the chunks after it places them.
+    if (hole) this.directEnd += Math.round((us - (this.capturedEnd as number)) / this.period);
+    if (hole || this.realign) {
+      // After a hole, or from another microphone, audio waits for a lock of its own (the next
+      // MIN_OFFSET_CHUNKS chunks, 0.2 s): placed by the line before it, a stamp's jitter past 2 ms
+      // was trimmed or filled when that lock came.
+      this.realign = false;
+      this.calibrator.resetCaptured();
+      if (this.calibrated) this.holdFrom = this.directEnd;
+      this.lastLockUs = -Infinity;
+    }
+    this.calibrator.alignTo(this.directEnd);
+    this.capturedEnd = us + n * this.period;
+    this.calibrator.addCaptured(us, channels[0] as Float32Array);
+    const block: Block = { frame: this.directEnd, channels };
+    this.directEnd += n;
+    this.workletEnd = this.directEnd;
+    const now = performance.now();
+    const step = this.calibrated && this.line !== null && this.holdFrom === null ? this.calibrator.stepLock(this.offsetAt(us), STEP_FOLLOW_US) : null;
+    if (step) {
+      this.applyLock(step, now);
+      // The timestamps are the truth here: nothing for the samples to confirm.
+      this.stepUnconfirmed = false;
+      this.lastLockUs = us - (LOCK_EVERY_MS - STEP_CHECK_AFTER_MS) * 1000;
+    } else if (us - this.lastLockUs >= LOCK_EVERY_MS * 1000) {
+      const lock = this.calibrator.alignedLock();
+      if (lock) {
+        this.lastLockUs = us;
+        this.applyLock(lock, now);
+      }
+    }
+    this.waiting.push(block);
+    this.releaseWaiting();
+  }
+
+  private level(mono: Float32Array): void {
+    for (let i = 0; i < mono.length; i++) {
+      const v = mono[i] as number;
+      this.levelSum += v * v;
+      const a = v < 0 ? -v : v;
+      if (a > this.levelPeak) this.levelPeak = a;
+    }
+    this.levelFrames += mono.length;
+    if (this.levelFrames >= this.rate / 20) {
+      this.onLevel?.({ rms: Math.sqrt(this.levelSum / this.levelFrames), peak: this.levelPeak });
+      this.levelSum = this.levelPeak = this.levelFrames = 0;
+    }
   }
 
   /**
@@ -596,6 +745,11 @@ export class AudioPipeline {
 
   /** Pads with silence to exactly `endMediaUs` (or cuts the excess), then waits for the encoder. */
   async finish(endMediaUs: number): Promise<void> {
+    if (this.direct && (!this.calibrated || this.holdFrom !== null)) {
+      // Shorter than a lock needs: lock on what there is.
+      const lock = this.calibrator.alignedLock(1);
+      if (lock) this.applyLock(lock, performance.now());
+    }
     this.releaseWaiting(true);
     if (this.holdFrom !== null) this.release();
     if (!this.calibrated && this.estimated) this.flushPending();

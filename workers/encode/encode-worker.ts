@@ -118,6 +118,10 @@ class Session {
       // The wasm AAC encoder (libavcodec's) delays its output by 1024 samples and stamps packets from
       // the first input sample, which left MP4 audio 21.3 ms late (measured on the clapperboard).
       if (c.audio.wasmEncoder) this.audio.encoderDelayFrames = AAC_ENCODER_DELAY_FRAMES;
+      if (c.audio.direct) {
+        this.audio.direct = true;
+        this.audio.onLevel = (l) => send({ type: 'level', ...l });
+      }
       if (cmd.audioPriorUs !== undefined) this.audio.setPrior(cmd.audioPriorUs);
       if (cmd.pcm) {
         cmd.pcm.onmessage = (e: MessageEvent<PcmMessage>) => this.audio?.addPcm(e.data);

@@ -33,6 +33,11 @@ export type EncodeConfig = {
     channels: number;
     /** No native encoder for this codec: use the bundled wasm one (AAC). */
     wasmEncoder: boolean;
+    /**
+     * The capture-stamped AudioData (init.audioCapture) are what is recorded, and there is no
+     * worklet stream (see AudioPipeline.direct); else the worklet's PCM is, calibrated by them.
+     */
+    direct: boolean;
   };
   statsIntervalMs: number;
   /** Fragment / cluster length, s. */
@@ -92,6 +97,8 @@ export type EncodeEvent =
   | ClockPing
   | { type: 'ready'; audioClock: RecorderStats['audioClock'] }
   | { type: 'stats'; stats: RecorderStats }
+  /** The microphone's level, every 50 ms of audio, when the worker takes it (direct audio). */
+  | { type: 'level'; rms: number; peak: number }
   | { type: 'chunk'; chunk: StoredChunk }
   /** The finished file, handed over before its last fragments are committed (see 'stored'). */
   | { type: 'stopped'; result: StopResult }
