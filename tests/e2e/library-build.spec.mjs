@@ -46,6 +46,9 @@ test('dist/lib/inpage-recorder.js records from a plain static page', async () =>
   const r = await page.evaluate(async () => {
     const el = document.querySelector('inpage-recorder');
     const rec = el.recorder;
+    // The preview's level meter runs the capture worklet (a recording reads the track's AudioData).
+    await el.openPreview();
+    await new Promise((res) => setTimeout(res, 500));
     await rec.start();
     await new Promise((res) => setTimeout(res, 2000));
     const out = await rec.stop();
@@ -67,5 +70,5 @@ test('dist/lib/inpage-recorder.js records from a plain static page', async () =>
   const served = server.served;
   assert.deepEqual(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:')), [], 'no request leaves the origin');
   assert.ok(served.some((u) => /^\/vendor\/inpage-recorder\/assets\/encode-worker-.*\.js$/.test(u)), `worker loaded from beside the module: ${served}`);
-  assert.ok(served.some((u) => /^\/vendor\/inpage-recorder\/assets\/capture-worklet-.*\.js$/.test(u)), `worklet loaded from beside the module: ${served}`);
+  assert.ok(served.some((u) => /^\/vendor\/inpage-recorder\/assets\/capture-worklet-.*\.js$/.test(u)), `worklet (preview meter) loaded from beside the module: ${served}`);
 });
