@@ -369,6 +369,38 @@ function expectOnTime(r: Result, deviceDriftPpm: number): void {
   expect(Math.abs((r.drift[r.drift.length - 1] as number) - expected), 'final drift estimate').toBeLessThan(2);
 }
 
+/** Contiguous, on time to the bound, nothing trimmed: where the source's clock steps, as where it does not. */
+function expectContiguousOnTime(r: Result): void {
+  expect(r.errors).toEqual([]);
+  expect(r.sink.steps, 'contiguous output, frames in order').toEqual([]);
+  expect(r.sink.maxErrorUs, 'worst error, µs').toBeLessThan(BOUND_US);
+  expect(r.pipeline.trimmedUs).toBe(0);
+}
+
+/** The two 10 ms steps of twoSteps(): followed, and 20 ms of silence filled for them. */
+function expectTwoStepsFollowed(r: Result): void {
+  expectContiguousOnTime(r);
+  const filled = r.sink.silences.reduce((n, g) => n + g.samples * PERIOD, 0);
+  expect(Math.abs(filled - 20_000), 'silence filled for the two steps, µs').toBeLessThan(BOUND_US);
+}
+
+/** Two 10 ms steps of the source's clock 0.35 s apart, halfway through 3 minutes. */
+function twoSteps(): { frame: number; us: number }[] {
+  const at = 1920 * Math.round((1.5 * MINUTE_US) / PERIOD / 1920);
+  return [{ frame: at, us: 10_000 }, { frame: at + 1920 * 9, us: 10_000 }];
+}
+
+/** A −7.2 ms step every 4.8 s, for sawtooth runs of 3 minutes. */
+function sawtooth(): { frame: number; us: number }[] {
+  const every = 1920 * Math.round(4.8e6 / PERIOD / 1920);
+  return Array.from({ length: 40 }, (_, i) => ({ frame: every * (i + 1), us: 7_200 }));
+}
+
+function expectSawtoothFollowed(r: Result): void {
+  expectContiguousOnTime(r);
+  for (const [minute, ppm] of r.drift.entries()) expect(Math.abs((ppm as number) - 1500), `ramp estimate after ${minute + 1} min, ppm`).toBeLessThan(20);
+}
+
 /**
  * Simulated length of the long runs. The sync requirement is stated over 2 hours; a simulated hour
  * costs ~10 s of CPU (720 calibration locks and 170 M samples through the real pipeline), so by
@@ -438,16 +470,8 @@ describe('audio clock against a drifting microphone (simulated)', () => {
     // placed by the clock before the step when the worklet delivered sooner than that (~45 ms in
     // the browser; 30 ms here too): 10.2 ms off at both latencies. It now waits until the step
     // check has seen its samples.
-    const at = 1920 * Math.round((1.5 * MINUTE_US) / PERIOD / 1920);
-    const steps = [{ frame: at, us: 10_000 }, { frame: at + 1920 * 9, us: 10_000 }];
-    const r = await simulate({ deviceDriftPpm: 100, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 9, steps, oldClockEvery: 4, workletLatencyUs });
-    const { sink, pipeline } = r;
-    expect(r.errors).toEqual([]);
-    expect(sink.steps, 'contiguous output, frames in order').toEqual([]);
-    expect(sink.maxErrorUs, 'worst error, µs').toBeLessThan(BOUND_US);
-    expect(pipeline.trimmedUs).toBe(0);
-    const filled = sink.silences.reduce((n, g) => n + g.samples * PERIOD, 0);
-    expect(Math.abs(filled - 20_000), 'silence filled for the two steps, µs').toBeLessThan(BOUND_US);
+    const r = await simulate({ deviceDriftPpm: 100, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 9, steps: twoSteps(), oldClockEvery: 4, workletLatencyUs });
+    expectTwoStepsFollowed(r);
     expect(Math.abs((r.drift[r.drift.length - 1] as number) + 100), 'final drift estimate').toBeLessThan(2);
   });
 
@@ -457,15 +481,8 @@ describe('audio clock against a drifting microphone (simulated)', () => {
     // sample that comes out is still checked). The slope that places audio between locks is the
     // ramp's. Fitted as one line through the locks, with each step's size measured against it, the
     // estimate was still 74 ppm off after a minute.
-    const every = 1920 * Math.round(4.8e6 / PERIOD / 1920);
-    const steps = Array.from({ length: 40 }, (_, i) => ({ frame: every * (i + 1), us: 7_200 }));
-    const r = await simulate({ deviceDriftPpm: -1500, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 13, steps });
-    const { sink, pipeline } = r;
-    expect(r.errors).toEqual([]);
-    expect(sink.steps, 'contiguous output, frames in order').toEqual([]);
-    expect(sink.maxErrorUs, 'worst error, µs').toBeLessThan(BOUND_US);
-    expect(pipeline.trimmedUs).toBe(0);
-    for (const [minute, ppm] of r.drift.entries()) expect(Math.abs((ppm as number) - 1500), `ramp estimate after ${minute + 1} min, ppm`).toBeLessThan(20);
+    const r = await simulate({ deviceDriftPpm: -1500, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 13, steps: sawtooth() });
+    expectSawtoothFollowed(r);
   });
 
   it.each([45_000, 60_000])('adds nothing when the context runs on through a 10 ms stall of the source (worklet %i µs behind capture)', async (workletLatencyUs) => {
@@ -522,27 +539,12 @@ describe('direct audio (the AudioData recorded, no worklet) against a drifting m
   });
 
   it('follows two 10 ms steps of the source clock 0.35 s apart although a quarter of the stamps lag behind', async () => {
-    const at = 1920 * Math.round((1.5 * MINUTE_US) / PERIOD / 1920);
-    const steps = [{ frame: at, us: 10_000 }, { frame: at + 1920 * 9, us: 10_000 }];
-    const r = await simulate({ deviceDriftPpm: 100, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 24, steps, oldClockEvery: 4, direct: true });
-    const { sink, pipeline } = r;
-    expect(r.errors).toEqual([]);
-    expect(sink.steps, 'contiguous output, frames in order').toEqual([]);
-    expect(sink.maxErrorUs, 'worst error, µs').toBeLessThan(BOUND_US);
-    expect(pipeline.trimmedUs).toBe(0);
-    const filled = sink.silences.reduce((n, g) => n + g.samples * PERIOD, 0);
-    expect(Math.abs(filled - 20_000), 'silence filled for the two steps, µs').toBeLessThan(BOUND_US);
+    const r = await simulate({ deviceDriftPpm: 100, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 24, steps: twoSteps(), oldClockEvery: 4, direct: true });
+    expectTwoStepsFollowed(r);
   });
 
   it('follows a sawtooth: an offset ramping 1.5 ms/s that steps back by 7.2 ms every 4.8 s', async () => {
-    const every = 1920 * Math.round(4.8e6 / PERIOD / 1920);
-    const steps = Array.from({ length: 40 }, (_, i) => ({ frame: every * (i + 1), us: 7_200 }));
-    const r = await simulate({ deviceDriftPpm: -1500, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 25, steps, direct: true });
-    const { sink, pipeline } = r;
-    expect(r.errors).toEqual([]);
-    expect(sink.steps, 'contiguous output, frames in order').toEqual([]);
-    expect(sink.maxErrorUs, 'worst error, µs').toBeLessThan(BOUND_US);
-    expect(pipeline.trimmedUs).toBe(0);
-    for (const [minute, ppm] of r.drift.entries()) expect(Math.abs((ppm as number) - 1500), `ramp estimate after ${minute + 1} min, ppm`).toBeLessThan(20);
+    const r = await simulate({ deviceDriftPpm: -1500, jitterUs: 1_000, durationUs: 3 * MINUTE_US, seed: 25, steps: sawtooth(), direct: true });
+    expectSawtoothFollowed(r);
   });
 });
