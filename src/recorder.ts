@@ -310,9 +310,10 @@ export class Recorder extends EventTarget {
     if (aTrack && audio && MSTP) {
       // The track's AudioData are recorded as they come, stamped with their capture time: no
       // AudioContext, no worklet. Against the worklet calibrated by them (the design's first
-      // plan, still the path where there is no track processor) this takes ~2.5 s of CPU per
-      // recorded minute less (the worklet thread, the context's output, the calibration search),
-      // and sync is the same: the placement follows the same timestamps.
+      // plan; without a track processor the worklet is still the path, placed by an estimate)
+      // this takes ~2.5 s of CPU per recorded minute less (the worklet thread, the context's
+      // output, the calibration search), and sync is the same: the placement follows the same
+      // timestamps.
       audio.direct = true;
       this.audioDirect = true;
       init.audioCapture = this.captureAudioData(aTrack, MSTP);
@@ -364,8 +365,8 @@ export class Recorder extends EventTarget {
     };
     const stop = () => {
       void reader.cancel().catch(() => {});
-      for (const d of batch) d.close();
-      batch = [];
+      // What is batched goes on: after a microphone switch it is the old device's last audio.
+      post();
       port.close();
       this.flushPumps = this.flushPumps.filter((p) => p !== post);
     };

@@ -274,7 +274,7 @@ export class InpageRecorderElement extends LitElement {
       this.startedAt = Date.now();
       this.limitHit = false;
       this.fps = { in: null, out: null, last: null };
-      // The recorder's own capture worklet meters what is recorded; the preview meter steps aside.
+      // The recorder meters what is recorded; the preview meter steps aside.
       this.level.external = true;
       void this.level.watch(null);
       this.level.reset();

@@ -514,7 +514,12 @@ export class AudioPipeline {
     // a device stall): the samples after the hole are placed at their own time, and the hole is
     // filled with silence (emitRange()). The count skips the hole by one chunk's stamp, which
     // jitters by a few ms; the lock taken from the chunks after it places them.
-    if (hole) this.directEnd += Math.round((us - (this.capturedEnd as number)) / this.period);
+    if (hole) {
+      this.directEnd += Math.round((us - (this.capturedEnd as number)) / this.period);
+      // That stamp's jitter moves the offset by up to a few ms: the locks after the hole are a
+      // segment of their own for the drift fit, or the fitted slope would tilt by it.
+      this.segment++;
+    }
     if (hole || this.realign) {
       // After a hole, or from another microphone, audio waits for a lock of its own (the next
       // MIN_OFFSET_CHUNKS chunks, 0.2 s): placed by the line before it, a stamp's jitter past 2 ms

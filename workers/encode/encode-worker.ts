@@ -239,17 +239,31 @@ class Session {
     void this.readVideo(stream, true);
   }
 
-  /** The microphone changed: the worklet stream goes on; recalibrate against the new device's AudioData. */
+  /**
+   * The microphone changed: recalibrate against the new device's AudioData (the worklet stream, if
+   * any, goes on). Recording the AudioData directly, the old device's last batches may still be on
+   * their way on its port: it is read until the new port's first batch comes.
+   */
   switchAudio(port: MessagePort | undefined): void {
     if (!this.audio || this.clock.stopped) {
       port?.close();
       return;
     }
-    if (this.audioPort) {
-      this.audioPort.close();
-      this.ports = this.ports.filter((p) => p !== this.audioPort);
-      this.audioPort = null;
+    const previous = this.audioPort;
+    const dropPrevious = () => {
+      if (!previous) return;
+      previous.close();
+      this.ports = this.ports.filter((p) => p !== previous);
+      if (this.audioPort === previous) this.audioPort = null;
+    };
+    if (this.audio.direct && port) {
+      this.listenAudioCapture(port, () => {
+        dropPrevious();
+        this.audio?.sourceChanged();
+      });
+      return;
     }
+    dropPrevious();
     this.audio.sourceChanged();
     if (port) this.listenAudioCapture(port);
   }
@@ -269,14 +283,14 @@ class Session {
     this.ports = [];
   }
 
-  private listenAudioCapture(port: MessagePort): void {
+  private listenAudioCapture(port: MessagePort, onFirst?: () => void): void {
     port.onmessage = (e: MessageEvent<AudioData[]>) => {
-      for (const data of e.data) {
-        try {
-          if (this.capturing) this.audio?.addCaptured(data);
-        } finally {
-          data.close();
-        }
+      onFirst?.();
+      onFirst = undefined;
+      try {
+        for (const data of e.data) if (this.capturing) this.audio?.addCaptured(data);
+      } finally {
+        for (const data of e.data) data.close();
       }
     };
     this.ports.push(port);

@@ -35,7 +35,7 @@ export type EncodeConfig = {
     wasmEncoder: boolean;
     /**
      * The capture-stamped AudioData (init.audioCapture) are what is recorded, and there is no
-     * worklet stream (see AudioPipeline.direct); else the worklet's PCM is, calibrated by them.
+     * worklet stream (see AudioPipeline.direct); else the worklet's PCM is.
      */
     direct: boolean;
   };
@@ -60,8 +60,7 @@ export type EncodeCommand =
       /**
        * The same microphone as capture-stamped AudioData, posted in small batches (AudioData[]; a
        * transferred ReadableStream of audio hands over one chunk per new one, so after a busy moment
-       * it stays that far behind: 140-190 ms here), to calibrate the worklet clock and to take the
-       * last samples from at stop.
+       * it stays that far behind: 140-190 ms here): the audio recorded (config.audio.direct).
        */
       audioCapture?: MessagePort;
       /** Rough capture time of context frame 0 (µs, page clock). */
