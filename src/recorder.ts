@@ -85,11 +85,10 @@ export class Recorder extends EventTarget {
   private audio: AudioCapture | null = null;
   private videoFallback: VideoElementSource | null = null;
   private clones: MediaStreamTrack[] = [];
-  private pumps: (() => void)[] = [];
+  /** The audio pumps running: post() sends what is batched, stop() ends one (see pumpAudioData()). */
+  private pumps: { post: () => void; stop: () => void }[] = [];
   /** This recording's audio is the track's AudioData, passed on by pumpAudioData() (see start()). */
   private audioDirect = false;
-  /** Post what each audio pump has batched. */
-  private flushPumps: (() => void)[] = [];
   /** The clones and the AudioData pump of the tracks being recorded now (replaced on a switch). */
   private current: { video?: MediaStreamTrack; audio?: MediaStreamTrack; audioPump?: () => void } = {};
   /** Tracks the recorder opened itself (released by close() or when switched away from). */
@@ -327,10 +326,6 @@ export class Recorder extends EventTarget {
       init.pcm = this.audio.connect();
       transfer.push(init.pcm);
       init.audioPriorUs = await this.audio.prior();
-      if (MSTP && (aTrack.getSettings().sampleRate ?? audio.sampleRate) === audio.sampleRate) {
-        init.audioCapture = this.captureAudioData(aTrack, MSTP);
-        transfer.push(init.audioCapture);
-      }
     }
     worker.postMessage(init, transfer);
     globalThis.addEventListener?.('pagehide', this.onPageHide);
@@ -363,15 +358,17 @@ export class Recorder extends EventTarget {
       port.postMessage(batch, batch as unknown as Transferable[]);
       batch = [];
     };
-    const stop = () => {
-      void reader.cancel().catch(() => {});
-      // What is batched goes on: after a microphone switch it is the old device's last audio.
-      post();
-      port.close();
-      this.flushPumps = this.flushPumps.filter((p) => p !== post);
+    const pump = {
+      post,
+      stop: () => {
+        void reader.cancel().catch(() => {});
+        // What is batched goes on: after a microphone switch it is the old device's last audio.
+        post();
+        port.close();
+        this.pumps = this.pumps.filter((p) => p !== pump);
+      },
     };
-    this.pumps.push(stop);
-    this.flushPumps.push(post);
+    this.pumps.push(pump);
     void (async () => {
       try {
         for (;;) {
@@ -384,7 +381,7 @@ export class Recorder extends EventTarget {
         /* cancelled at teardown */
       }
     })();
-    return stop;
+    return pump.stop;
   }
 
   /**
@@ -541,15 +538,9 @@ export class Recorder extends EventTarget {
         previousPump?.();
         if (previous) this.dropClone(previous);
       } else if (this.audio) {
+        // The worklet's graph takes the new device (no track processor here: no AudioData to pass on).
         this.audio.replaceSource(track);
-        const previousPump = this.current.audioPump;
-        const previous = this.current.audio;
-        let port: MessagePort | undefined;
-        if (MSTP && (track.getSettings().sampleRate ?? this.audio.context.sampleRate) === this.audio.context.sampleRate) port = this.captureAudioData(track, MSTP);
-        else this.current = { ...this.current, audio: undefined, audioPump: undefined };
-        this.send({ type: 'audio-source', audioCapture: port }, port ? [port] : []);
-        previousPump?.();
-        if (previous) this.dropClone(previous);
+        this.send({ type: 'audio-source' });
       }
       old?.removeEventListener('ended', this.endedHandler);
       track.addEventListener('ended', this.endedHandler);
@@ -595,7 +586,7 @@ export class Recorder extends EventTarget {
       this.settle = { resolve, reject };
     });
     this.send({ type: 'stop', at: performance.now() * 1000 });
-    for (const post of this.flushPumps) post();
+    for (const p of this.pumps) p.post();
     this.setState('stopping');
     return this.stopPromise;
   }
@@ -709,7 +700,6 @@ export class Recorder extends EventTarget {
     this.audio = null;
     this.videoFallback = null;
     this.pumps = [];
-    this.flushPumps = [];
     this.audioDirect = false;
     this.clones = [];
     this.releaseLock?.();
@@ -721,7 +711,7 @@ export class Recorder extends EventTarget {
     const close = () => {
       audio?.close();
       videoFallback?.close();
-      for (const stopPump of pumps) stopPump();
+      for (const p of pumps) p.stop();
       for (const t of clones) t.stop();
     };
     if (mediaLater) setTimeout(close, 0);
