@@ -1,5 +1,7 @@
 import { defineConfig } from 'vite';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { VitePWA } from 'vite-plugin-pwa';
 import { tusDevEndpoint } from './server/tus.mjs';
 
@@ -47,16 +49,42 @@ function demoPwa() {
   });
 }
 
+/**
+ * `virtual:aac-wasm`: the wasm AAC encoder of @mediabunny/aac-encoder as an ES module, for the
+ * encode worker to run in its own thread (workers/encode/aac-encoder.ts). The package ships that
+ * Emscripten build (wasm embedded) as CommonJS syntax around `import.meta.url` and runs it only in a
+ * worker of its own; this turns its one export into a default export. The package version is
+ * pinned: the build fails, naming the file, if the shape it relies on changes.
+ */
+function aacWasmModule() {
+  const pkg = createRequire(import.meta.url).resolve('@mediabunny/aac-encoder');
+  const file = resolve(dirname(pkg), '../modules/build/aac.js');
+  const head = 'Object.defineProperty(exports, "__esModule", { value: true });';
+  const tail = 'exports.default = Module;';
+  return {
+    name: 'aac-wasm-module',
+    enforce: 'pre' as const,
+    resolveId: (id: string) => (id === 'virtual:aac-wasm' ? '\0aac-wasm' : null),
+    load(id: string) {
+      if (id !== '\0aac-wasm') return null;
+      const src = readFileSync(file, 'utf8');
+      if (!src.includes(head) || !src.includes(tail)) throw new Error(`${file}: not the Emscripten module this build expects`);
+      return src.replace('"use strict";', '').replace(head, '').replace(tail, 'export default Module;');
+    },
+  };
+}
+
 // `vite build` builds the demo; `vite build --mode lib` the library (dist/lib/inpage-recorder.js),
 // whose worker and worklet are separate files resolved relative to the module.
 export default defineConfig(({ mode }) => ({
   base: './',
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [aacWasmModule()] },
   // A tus endpoint at /files/ (uploads under .tus-uploads/), so `npm start` can upload out of the box.
   plugins:
     mode === 'lib'
-      ? []
+      ? [aacWasmModule()]
       : [
+          aacWasmModule(),
           tusDevEndpoint({ directory: resolve(import.meta.dirname, '.tus-uploads'), maxSize: 8 * 1024 ** 3 }),
           // Manifest, icons and service worker of the demo app (not part of the library build).
           demoPwa(),

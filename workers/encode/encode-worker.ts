@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import { AudioSampleSource, EncodedVideoPacketSource, Mp4OutputFormat, Output, StreamTarget, WebMOutputFormat } from 'mediabunny';
-import { registerAacEncoder } from '@mediabunny/aac-encoder';
+import { registerInThreadAacEncoder } from './aac-encoder.js';
 import { SessionClock } from '../../src/clock/session-clock.js';
 import { measureClockOffset } from '../../src/clock/worker-clock.js';
 import { MEDIABUNNY_VIDEO } from '../../src/codecs.js';
@@ -111,7 +111,7 @@ class Session {
       if (cmd.video) void this.readVideo(cmd.video);
     }
     if (c.audio) {
-      if (c.audio.wasmEncoder) registerAacEncoder();
+      if (c.audio.wasmEncoder) registerInThreadAacEncoder();
       const src = new AudioSampleSource({ codec: c.audio.codec, bitrate: c.audio.bitrate });
       this.output.addAudioTrack(src);
       this.audio = new AudioPipeline(this.clock, src, c.audio.sampleRate, c.audio.channels, onError);
