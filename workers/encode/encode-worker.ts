@@ -368,22 +368,35 @@ class Session {
     this.clock.stop(at);
     const stopUs = this.clock.stopTime as number;
     const endUs = this.clock.duration as number;
-    // Wait until what was captured up to the stop instant has arrived: audio (the capture-stamped
-    // stream is a few ms behind) and the last video frame (the held frame then lasts to the stop).
+    self.clearInterval(this.statsTimer);
+    self.clearInterval(this.checkpointTimer);
+    // Each stream is finished as soon as what it captured up to the stop instant has arrived: audio
+    // (the capture-stamped stream is a few ms behind) and the last video frame (the held frame then
+    // lasts to the stop). The two go on in parallel: the video encoder's flush (the longest step,
+    // the last frame's encode) no longer waits for audio to arrive.
     const until = performance.now() + STOP_WAIT_MS;
     const frameUs = this.config.video ? 1e6 / this.config.video.frameRate : 0;
     const videoUntil = performance.now() + Math.min(STOP_WAIT_MS, (frameUs * 1.5) / 1000 + 20);
-    for (;;) {
-      const audioDone = !this.audio || this.audio.newestCapture >= stopUs || performance.now() >= until;
-      const videoDone = !this.video || this.video.newestCaptureUs + frameUs >= stopUs || performance.now() >= videoUntil;
-      if ((audioDone && videoDone) || this.failed) break;
-      await sleep(2);
-    }
-    mark('captureArrived');
-    self.clearInterval(this.statsTimer);
-    self.clearInterval(this.checkpointTimer);
+    const arrived = async (done: () => boolean, untilMs: number) => {
+      while (!done() && performance.now() < untilMs && !this.failed) await sleep(1);
+    };
+    const video = this.video;
+    const audio = this.audio;
+    await Promise.all([
+      video &&
+        arrived(() => video.newestCaptureUs + frameUs >= stopUs, videoUntil).then(() => {
+          mark('videoArrived');
+          if (this.failed) return;
+          return video.finish(endUs).then(() => mark('videoFlushed'));
+        }),
+      audio &&
+        arrived(() => audio.newestCapture >= stopUs, until).then(() => {
+          mark('audioArrived');
+          if (this.failed) return;
+          return audio.finish(endUs).then(() => mark('audioFlushed'));
+        }),
+    ]);
     this.release();
-    await Promise.all([this.video?.finish(endUs).then(() => mark('videoFlushed')), this.audio?.finish(endUs).then(() => mark('audioFlushed'))]);
     mark('encodersFlushed');
     if (this.failed) return;
     // The last fragment's commit (checksum, Blob, put) waits until the File, which takes its bytes

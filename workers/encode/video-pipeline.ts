@@ -84,6 +84,11 @@ export class VideoPipeline {
 
   /** A frame from the camera; `captureUs` when the caller knows it exactly, else mapped from its timestamp. */
   push(frame: VideoFrame, arrivalUs: number, captureUs?: number): void {
+    // Stop reads audio on after video has finished (see Session.doStop()).
+    if (this.finishing) {
+      frame.close();
+      return;
+    }
     this.framesIn++;
     if (captureUs === undefined) {
       this.offset.observe(frame.timestamp, arrivalUs);
@@ -173,7 +178,10 @@ export class VideoPipeline {
   }
 
   /** Drains the encoder; the last frame lasts to the stop instant. */
+  private finishing = false;
+
   async finish(endMediaUs: number): Promise<void> {
+    this.finishing = true;
     this.placePreroll(endMediaUs);
     if (this.encoder.state === 'configured') await this.encoder.flush();
     this.addHeld(Math.round(endMediaUs));
