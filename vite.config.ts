@@ -56,7 +56,7 @@ function demoPwa() {
  * worker of its own; this turns its one export into a default export. The package version is
  * pinned: the build fails, naming the file, if the shape it relies on changes.
  */
-function aacWasmModule() {
+export function aacWasmModule() {
   const pkg = createRequire(import.meta.url).resolve('@mediabunny/aac-encoder');
   const file = resolve(dirname(pkg), '../modules/build/aac.js');
   const head = 'Object.defineProperty(exports, "__esModule", { value: true });';
