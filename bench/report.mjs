@@ -244,7 +244,7 @@ export function markdown(d, imageDir, mm = metrics(d)) {
     '## The recorders',
     '',
     table(['recorder', 'version', 'set up as'], [
-      ['inpage-recorder', mc.versions['inpage-recorder'], 'defaults: fragmented MP4, H.264 + AAC (wasm AAC encoder where the browser has none), fragments stored in IndexedDB as they are made'],
+      ['inpage-recorder', mc.versions['inpage-recorder'], 'defaults: fragmented MP4, H.264 + AAC (libavcodec’s wasm AAC encoder, run in the encode worker, where the browser has none), fragments stored in IndexedDB as they are made'],
       ['MediaRecorder', mc.chromium ?? 'Chromium', 'the browser’s own, `start(1000)` (1 s timeslice), chunks kept in an array, `new Blob(chunks)` at stop; H.264 + Opus in WebM, 4 Mbit/s video, 128 kbit/s audio'],
       ['MediaRecorder + fix-webm-duration', `fix-webm-duration ${mc.versions['fix-webm-duration']}`, 'the same, then `fixWebmDuration(blob, durationMs)` as its README shows'],
       ['RecordRTC', `recordrtc ${mc.versions.recordrtc}`, "`RecordRTC(stream, { type: 'video', mimeType, timeSlice: 1000, videoBitsPerSecond, audioBitsPerSecond })`, `stopRecording()` → `getBlob()`"],
