@@ -18,6 +18,8 @@ import type { RecordingUpload, UploadProgress, UploadResult } from './upload/upl
 
 /** Capture-stamped audio chunks (10 ms each) per message to the worker while recording. */
 const AUDIO_BATCH = 4;
+/** How often a disabled (or re-enabled) track of the recorded stream is noticed, ms. */
+const ENABLED_POLL_MS = 50;
 /**
  * AudioData the track keeps while the page's main thread is busy (10 ms each): with the AudioData
  * recorded directly, what it drops is a hole in the recording. 20 lost 200 ms of a 400 ms block.
@@ -95,6 +97,9 @@ export class Recorder extends EventTarget {
   private owned = new Set<MediaStreamTrack>();
   private releaseLock: (() => void) | null = null;
   private storageTimer = 0;
+  private enabledTimer = 0;
+  /** The track each clone was made of (see cloneOf()). */
+  private originals = new WeakMap<MediaStreamTrack, MediaStreamTrack>();
   private warnedStorage = false;
   private readonly onPageHide = () => {
     // The tab is going: finish the file if there is time; if not, it is recovered on the next visit.
@@ -296,8 +301,7 @@ export class Recorder extends EventTarget {
     const MSTP = (globalThis as { MediaStreamTrackProcessor?: new (o: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream } }).MediaStreamTrackProcessor;
     if (vTrack && video) {
       if (MSTP) {
-        const clone = vTrack.clone();
-        this.clones.push(clone);
+        const clone = this.cloneOf(vTrack);
         this.current.video = clone;
         init.video = new MSTP({ track: clone, maxBufferSize: 4 }).readable as ReadableStream<VideoFrame>;
         transfer.push(init.video as unknown as Transferable);
@@ -330,14 +334,35 @@ export class Recorder extends EventTarget {
     worker.postMessage(init, transfer);
     globalThis.addEventListener?.('pagehide', this.onPageHide);
     this.storageTimer = setInterval(() => void this.watchStorage(), 10_000) as unknown as number;
+    this.enabledTimer = setInterval(() => this.mirrorEnabled(), ENABLED_POLL_MS) as unknown as number;
     for (const t of [vTrack, aTrack]) t?.addEventListener('ended', this.endedHandler);
     await ready;
   }
 
+  /**
+   * A clone of a track of the recorded stream, for this recorder to read and stop. A clone's
+   * `enabled` is its own, so the original's is mirrored onto it (mirrorEnabled()): a page that mutes
+   * its stream with `track.enabled = false` records silence and black, as with MediaRecorder.
+   */
+  private cloneOf(track: MediaStreamTrack): MediaStreamTrack {
+    const clone = track.clone();
+    clone.enabled = track.enabled;
+    this.originals.set(clone, track);
+    this.clones.push(clone);
+    return clone;
+  }
+
+  /** There is no event for `enabled`: polled every ENABLED_POLL_MS while recording. */
+  private mirrorEnabled(): void {
+    for (const clone of this.clones) {
+      const original = this.originals.get(clone);
+      if (original && clone.enabled !== original.enabled) clone.enabled = original.enabled;
+    }
+  }
+
   /** A clone of `track` read as capture-stamped AudioData; returns the port the worker listens on. */
   private captureAudioData(track: MediaStreamTrack, MSTP: new (o: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream }): MessagePort {
-    const clone = track.clone();
-    this.clones.push(clone);
+    const clone = this.cloneOf(track);
     this.current.audio = clone;
     const ch = new MessageChannel();
     this.current.audioPump = this.pumpAudioData(new MSTP({ track: clone, maxBufferSize: AUDIO_BUFFER_CHUNKS }).readable as ReadableStream<AudioData>, ch.port1);
@@ -522,8 +547,7 @@ export class Recorder extends EventTarget {
           this.videoFallback.close();
           this.videoFallback = new VideoElementSource(track, (frame, captureUs) => this.send({ type: 'video-frame', frame, captureUs }, [frame]));
         } else if (MSTP) {
-          const clone = track.clone();
-          this.clones.push(clone);
+          const clone = this.cloneOf(track);
           this.current.video = clone;
           const readable = new MSTP({ track: clone, maxBufferSize: 4 }).readable as ReadableStream<VideoFrame>;
           this.send({ type: 'video-source', video: readable }, [readable as unknown as Transferable]);
@@ -705,6 +729,7 @@ export class Recorder extends EventTarget {
     this.releaseLock?.();
     this.releaseLock = null;
     clearInterval(this.storageTimer);
+    clearInterval(this.enabledTimer);
     globalThis.removeEventListener?.('pagehide', this.onPageHide);
     this.current = {};
     for (const t of this._stream?.getTracks() ?? []) t.removeEventListener('ended', this.endedHandler);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fetchBlob, launch, openHarness, useHarness } from '../support/browser.mjs';
-import { decodeErrors, decodedKeyFrames, packets, probe, streamEnd, tempFile } from '../support/media.mjs';
+import { audioSamples, decodeErrors, decodedKeyFrames, frameColours, packets, probe, streamEnd, tempFile } from '../support/media.mjs';
 
 const h = useHarness(before, after);
 
@@ -135,6 +135,51 @@ describe('recording from camera and microphone', () => {
     const aEnd = streamEnd(path, 'a');
     assert.ok(Math.abs(aEnd - r.spanMs / 1000) <= 0.1, `audio ends at ${aEnd} s, span ${(r.spanMs / 1000).toFixed(3)} s`);
     assert.deepEqual(decodeErrors(path), []);
+  });
+
+  test('tracks of the given stream disabled mid-recording (track.enabled = false) record silence and black, as MediaRecorder does', async () => {
+    // The recorder reads clones of the tracks it is given; a clone's `enabled` is its own, so a page
+    // muting its stream this way was still recorded (found by reading, fixed with this test).
+    const r = await h.page.evaluate(async () => {
+      const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+      const rec = new ipr.Recorder({ format: 'mp4' });
+      await rec.start(stream);
+      const t0 = performance.now();
+      await sleep(2500);
+      const offAt = (performance.now() - t0) / 1000;
+      for (const t of stream.getTracks()) t.enabled = false;
+      await sleep(3000);
+      const onAt = (performance.now() - t0) / 1000;
+      for (const t of stream.getTracks()) t.enabled = true;
+      await sleep(2500);
+      const out = await rec.stop();
+      window.lastFile = out.file;
+      await out.saved;
+      for (const t of stream.getTracks()) t.stop();
+      return { offAt, onAt };
+    });
+    const path = tempFile('disabled.mp4', await fetchBlob(h.page, 'window.lastFile'));
+    assert.deepEqual(decodeErrors(path), []);
+    // Audio: the fake microphone beeps every second; nothing while disabled (0.3 s margins).
+    const x = audioSamples(path);
+    const peak = (from, to) => {
+      let p = 0;
+      for (let i = Math.max(0, Math.round(from * 48000)); i < Math.min(x.length, Math.round(to * 48000)); i++) p = Math.max(p, Math.abs(x[i]));
+      return p;
+    };
+    const before = peak(0.3, r.offAt - 0.1);
+    const muted = peak(r.offAt + 0.3, r.onAt - 0.1);
+    const afterOn = peak(r.onAt + 0.3, r.onAt + 2.2);
+    assert.ok(before > 0.05 && afterOn > 0.05, `the microphone is heard before (${before.toFixed(3)}) and after (${afterOn.toFixed(3)})`);
+    assert.ok(muted < 0.01, `peak ${muted.toFixed(4)} while the track was disabled (${r.offAt.toFixed(2)}-${r.onAt.toFixed(2)} s)`);
+    // Video: the fake camera's picture, black while disabled.
+    const frames = frameColours(path);
+    const luma = (f) => (f.rgb[0] + f.rgb[1] + f.rgb[2]) / 3;
+    const dark = frames.filter((f) => f.t > r.offAt + 0.3 && f.t < r.onAt - 0.1);
+    const lit = frames.filter((f) => f.t < r.offAt - 0.1 || f.t > r.onAt + 0.5);
+    assert.ok(dark.length > 0 && dark.every((f) => luma(f) < 8), `frames while disabled: ${dark.map((f) => luma(f).toFixed(0)).join(' ')}`);
+    assert.ok(lit.length > 20 && lit.every((f) => luma(f) > 20), `frames before and after: ${lit.slice(0, 10).map((f) => luma(f).toFixed(0)).join(' ')}…`);
   });
 
   test('the stored file is what stop() returned, read back from IndexedDB in a fresh page', async () => {

@@ -69,3 +69,9 @@ export function decodeErrors(path) {
   if (r.status !== 0) lines.push(`ffmpeg exited with ${r.status}`);
   return lines;
 }
+
+/** The first audio stream decoded to mono 48 kHz float samples. */
+export function audioSamples(path) {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-vn', '-ac', '1', '-ar', '48000', '-f', 'f32le', '-'], { maxBuffer: 256 << 20 });
+  return new Float32Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength / 4);
+}
