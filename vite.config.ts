@@ -80,15 +80,16 @@ export default defineConfig(({ mode }) => ({
   base: './',
   worker: { format: 'es', plugins: () => [aacWasmModule()] },
   // A tus endpoint at /files/ (uploads under .tus-uploads/), so `npm start` can upload out of the box.
-  plugins:
-    mode === 'lib'
-      ? [aacWasmModule()]
+  plugins: [
+    aacWasmModule(),
+    ...(mode === 'lib'
+      ? []
       : [
-          aacWasmModule(),
           tusDevEndpoint({ directory: resolve(import.meta.dirname, '.tus-uploads'), maxSize: 8 * 1024 ** 3 }),
           // Manifest, icons and service worker of the demo app (not part of the library build).
           demoPwa(),
-        ],
+        ]),
+  ],
   // public/ holds the demo app's icons: the library build leaves them out.
   ...(mode === 'lib' ? { publicDir: false as const } : {}),
   // ffmpeg.wasm resolves its worker and core relative to its own modules: pre-bundling would move them.

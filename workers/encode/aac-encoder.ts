@@ -5,7 +5,7 @@
 // That package runs the same wasm in a worker of its own, one message round trip per 1024 samples
 // (47 a second each way, each waking two threads and copying the PCM twice). Measured with
 // bench:cpu on this project's machine, that thread cost ~1.6 CPU s per recorded minute with a
-// good part of it spent on messaging; here the PCM is copied once into the wasm heap and encoded
+// good part of it spent on messaging; here the PCM is copied into the frame being filled and from there into the wasm heap and encoded
 // synchronously (well under a millisecond per frame), and the stop has no round trip to wait for.
 //
 // Packets are stamped as that package stamps them (from the first input sample, advancing by each
@@ -41,12 +41,10 @@ class InThreadAacEncoder extends CustomAudioEncoder {
   private frameSize = 1024;
   private channels = 1;
   private sampleRate = 48000;
-  private description: Uint8Array | null = null;
-  /** Interleaved f32 samples not yet making up a whole frame. */
+  private description = new Uint8Array(0);
+  /** The frame being filled: interleaved f32, `pendingFrames` of `frameSize` so far. */
   private pending = new Float32Array(0);
   private pendingFrames = 0;
-  /** Scratch for one AudioSample's interleaved samples. */
-  private scratch = new Float32Array(0);
   private nextInputSample: number | null = null;
   private nextPacketSample = 0;
   private metaSent = false;
@@ -73,16 +71,12 @@ class InThreadAacEncoder extends CustomAudioEncoder {
       this.nextInputSample = Math.round(sample.timestamp * this.sampleRate);
       this.nextPacketSample = this.nextInputSample;
     }
-    const n = sample.numberOfFrames * this.channels;
-    if (this.scratch.length < n) this.scratch = new Float32Array(n);
-    const input = this.scratch.subarray(0, n);
-    sample.copyTo(input, { format: 'f32', planeIndex: 0 });
-    const frame = this.frameSize * this.channels;
-    let at = 0;
-    while (at < n) {
-      const take = Math.min(n - at, frame - this.pendingFrames * this.channels);
-      this.pending.set(input.subarray(at, at + take), this.pendingFrames * this.channels);
-      this.pendingFrames += take / this.channels;
+    // Straight into the frame being filled, interleaved: one copy of the PCM before the wasm heap.
+    const ch = this.channels;
+    for (let at = 0; at < sample.numberOfFrames; ) {
+      const take = Math.min(sample.numberOfFrames - at, this.frameSize - this.pendingFrames);
+      sample.copyTo(this.pending.subarray(this.pendingFrames * ch, (this.pendingFrames + take) * ch), { format: 'f32', planeIndex: 0, frameOffset: at, frameCount: take });
+      this.pendingFrames += take;
       at += take;
       if (this.pendingFrames === this.frameSize) this.encodeFrame();
     }
@@ -135,7 +129,7 @@ class InThreadAacEncoder extends CustomAudioEncoder {
       else {
         this.metaSent = true;
         this.onPacket(packet, {
-          decoderConfig: { codec: 'mp4a.40.2', numberOfChannels: this.channels, sampleRate: this.sampleRate, ...(this.description ? { description: this.description } : {}) },
+          decoderConfig: { codec: 'mp4a.40.2', numberOfChannels: this.channels, sampleRate: this.sampleRate, description: this.description },
         });
       }
     }

@@ -377,24 +377,17 @@ class Session {
     const until = performance.now() + STOP_WAIT_MS;
     const frameUs = this.config.video ? 1e6 / this.config.video.frameRate : 0;
     const videoUntil = performance.now() + Math.min(STOP_WAIT_MS, (frameUs * 1.5) / 1000 + 20);
-    const arrived = async (done: () => boolean, untilMs: number) => {
-      while (!done() && performance.now() < untilMs && !this.failed) await sleep(1);
+    const finishOnceIn = async <S extends { finish(endUs: number): Promise<void> }>(kind: 'video' | 'audio', stream: S | null, arrived: (s: S) => boolean, untilMs: number) => {
+      if (!stream) return;
+      while (!arrived(stream) && performance.now() < untilMs && !this.failed) await sleep(1);
+      mark(`${kind}Arrived`);
+      if (this.failed) return;
+      await stream.finish(endUs);
+      mark(`${kind}Flushed`);
     };
-    const video = this.video;
-    const audio = this.audio;
     await Promise.all([
-      video &&
-        arrived(() => video.newestCaptureUs + frameUs >= stopUs, videoUntil).then(() => {
-          mark('videoArrived');
-          if (this.failed) return;
-          return video.finish(endUs).then(() => mark('videoFlushed'));
-        }),
-      audio &&
-        arrived(() => audio.newestCapture >= stopUs, until).then(() => {
-          mark('audioArrived');
-          if (this.failed) return;
-          return audio.finish(endUs).then(() => mark('audioFlushed'));
-        }),
+      finishOnceIn('video', this.video, (v) => v.newestCaptureUs + frameUs >= stopUs, videoUntil),
+      finishOnceIn('audio', this.audio, (a) => a.newestCapture >= stopUs, until),
     ]);
     this.release();
     mark('encodersFlushed');

@@ -177,9 +177,10 @@ export class VideoPipeline {
     return new VideoFrame(this.canvas, { timestamp, duration });
   }
 
-  /** Drains the encoder; the last frame lasts to the stop instant. */
+  /** Set by finish(): frames pushed after it are not recorded. */
   private finishing = false;
 
+  /** Drains the encoder; the last frame lasts to the stop instant. */
   async finish(endMediaUs: number): Promise<void> {
     this.finishing = true;
     this.placePreroll(endMediaUs);
