@@ -30,9 +30,11 @@ export type RecorderStats = {
   audioClock: 'calibrated' | 'estimated' | 'none';
   /** Offset between the video track's timestamps and the page clock, ms (estimated from arrivals). */
   videoClockOffsetMs: number | null;
+  /** Bytes committed to IndexedDB: what survives a crash right now. */
   bytesStored: number;
   /** Bytes produced but not yet committed to IndexedDB: what a crash right now would lose. */
   bytesPending: number;
+  /** Chunks (header, fragments) committed to IndexedDB; one being written is not counted. */
   chunksStored: number;
   /** Duration of the last strict-durability checkpoint of the session record, ms. */
   checkpointMs: number;

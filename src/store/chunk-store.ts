@@ -61,6 +61,7 @@ export class ChunkStore {
   private boundaries: { end: number; startUs?: number; awaitAt?: number }[] = [];
   private nextStartUs: number | undefined;
   private committedBytes = 0;
+  private committedChunks = 0;
   private readonly patches: Patch[] = [];
   private failure: unknown = null;
   private queue: Promise<void> = Promise.resolve();
@@ -90,8 +91,13 @@ export class ChunkStore {
   get bytesPending(): number {
     return this.pendingLen + this.inFlightBytes;
   }
+  /** Chunks handed to IndexedDB (committed or in flight): the next chunk's sequence number. */
   get chunkCount(): number {
     return this.seq;
+  }
+  /** Chunks whose commit to IndexedDB has completed. */
+  get chunksCommitted(): number {
+    return this.committedChunks;
   }
   private get end(): number {
     return this.pendingStart + this.pendingLen;
@@ -222,6 +228,7 @@ export class ChunkStore {
         this.inFlight.shift();
         this.stored.push({ offset: record.offset, size: record.size, blob });
         this.committedBytes += n;
+        this.committedChunks++;
         this.onChunk?.({ seq: record.seq, offset: record.offset, size: record.size, startUs: record.startUs });
       } catch (e) {
         this.failure = e;

@@ -232,6 +232,8 @@ describe('ChunkStore fragment boundaries', () => {
     s.markFragmentEnd(5 + big.length);
     await new Promise((r) => setTimeout(r, 20));
     expect(s.chunkCount).toBe(3);
+    // handed over, not committed: a crash now keeps one chunk
+    expect(s.chunksCommitted).toBe(1);
     expect(s.bytesStored).toBe(3);
     expect(s.bytesPending).toBe(2 + big.length);
     const file = new Uint8Array(await s.file('x.mp4', 'video/mp4').arrayBuffer());
@@ -241,6 +243,7 @@ describe('ChunkStore fragment boundaries', () => {
     release();
     await s.flush();
     expect(s.bytesStored).toBe(5 + big.length);
+    expect(s.chunksCommitted).toBe(3);
     expect(s.bytesPending).toBe(0);
   });
 

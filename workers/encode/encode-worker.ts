@@ -347,7 +347,7 @@ class Session {
     s.audioClock = this.audioClock();
     s.bytesStored = this.store?.bytesStored ?? 0;
     s.bytesPending = this.store?.bytesPending ?? 0;
-    s.chunksStored = this.store?.chunkCount ?? 0;
+    s.chunksStored = this.store?.chunksCommitted ?? 0;
     s.checkpointMs = this.checkpointMs;
     return s;
   }
