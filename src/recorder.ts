@@ -12,19 +12,12 @@ import type { StoredChunk } from './store/chunk-store.js';
 import { RecordingsLibrary, sessionLockName } from './store/recordings-library.js';
 import type { RecoveryReport } from './store/recovery.js';
 import { trackSave } from './store/saving.js';
-import type { EncodeCommand, EncodeConfig, EncodeEvent, StopResult } from '../workers/encode/protocol.js';
+import { AUDIO_QUEUE_CHUNKS, type EncodeCommand, type EncodeConfig, type EncodeEvent, type StopResult } from '../workers/encode/protocol.js';
 import { RecorderLink, type Segment } from './upload/recorder-link.js';
 import type { RecordingUpload, UploadProgress, UploadResult } from './upload/uploader.js';
 
-/** Capture-stamped audio chunks (10 ms each) per message to the worker while recording. */
-const AUDIO_BATCH = 4;
 /** How often a disabled (or re-enabled) track of the recorded stream is noticed, ms. */
 const ENABLED_POLL_MS = 50;
-/**
- * AudioData the track keeps while the page's main thread is busy (10 ms each): with the AudioData
- * recorded directly, what it drops is a hole in the recording. 20 lost 200 ms of a 400 ms block.
- */
-const AUDIO_BUFFER_CHUNKS = 300;
 
 export type RecorderState = 'idle' | 'starting' | 'recording' | 'paused' | 'stopping' | 'stopped' | 'failed';
 
@@ -87,12 +80,10 @@ export class Recorder extends EventTarget {
   private audio: AudioCapture | null = null;
   private videoFallback: VideoElementSource | null = null;
   private clones: MediaStreamTrack[] = [];
-  /** The audio pumps running: post() sends what is batched, stop() ends one (see pumpAudioData()). */
-  private pumps: { post: () => void; stop: () => void }[] = [];
-  /** This recording's audio is the track's AudioData, passed on by pumpAudioData() (see start()). */
+  /** This recording's audio is the track's AudioData, read by the worker (see start()). */
   private audioDirect = false;
-  /** The clones and the AudioData pump of the tracks being recorded now (replaced on a switch). */
-  private current: { video?: MediaStreamTrack; audio?: MediaStreamTrack; audioPump?: () => void } = {};
+  /** The clones of the tracks being recorded now (replaced on a switch). */
+  private current: { video?: MediaStreamTrack; audio?: MediaStreamTrack } = {};
   /** Tracks the recorder opened itself (released by close() or when switched away from). */
   private owned = new Set<MediaStreamTrack>();
   private releaseLock: (() => void) | null = null;
@@ -320,7 +311,7 @@ export class Recorder extends EventTarget {
       audio.direct = true;
       this.audioDirect = true;
       init.audioCapture = this.captureAudioData(aTrack, MSTP);
-      transfer.push(init.audioCapture);
+      transfer.push(init.audioCapture as unknown as Transferable);
     } else if (aTrack && audio) {
       this.audio = await AudioCapture.open(aTrack, audio.channels, audio.sampleRate);
       this.audio.onLevel = (l) => {
@@ -360,53 +351,17 @@ export class Recorder extends EventTarget {
     }
   }
 
-  /** A clone of `track` read as capture-stamped AudioData; returns the port the worker listens on. */
-  private captureAudioData(track: MediaStreamTrack, MSTP: new (o: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream }): MessagePort {
+  /**
+   * The microphone's capture-stamped AudioData for the worker: a track processor's readable,
+   * transferred in the task that makes it (so every chunk is made, and stamped, in the worker; see
+   * TransferredStamps). Read there, the chunks never wait for this thread: passing them on from here
+   * cost ~0.6 s of main-thread CPU per recorded minute even four to a message, and held each for up
+   * to a batch.
+   */
+  private captureAudioData(track: MediaStreamTrack, MSTP: new (o: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream }): ReadableStream<AudioData> {
     const clone = this.cloneOf(track);
     this.current.audio = clone;
-    const ch = new MessageChannel();
-    this.current.audioPump = this.pumpAudioData(new MSTP({ track: clone, maxBufferSize: AUDIO_BUFFER_CHUNKS }).readable as ReadableStream<AudioData>, ch.port1);
-    return ch.port2;
-  }
-
-  /**
-   * Posts capture-stamped AudioData to the worker (see EncodeCommand.audioCapture), a few to a
-   * message: one message per 10 ms chunk cost ~1.2 s of main-thread CPU per recorded minute here.
-   * Once stop() is called each chunk goes at once, so stop does not wait for a batch to fill.
-   * Returns its stop function.
-   */
-  private pumpAudioData(readable: ReadableStream<AudioData>, port: MessagePort): () => void {
-    const reader = readable.getReader();
-    let batch: AudioData[] = [];
-    const post = () => {
-      if (!batch.length) return;
-      port.postMessage(batch, batch as unknown as Transferable[]);
-      batch = [];
-    };
-    const pump = {
-      post,
-      stop: () => {
-        void reader.cancel().catch(() => {});
-        // What is batched goes on: after a microphone switch it is the old device's last audio.
-        post();
-        port.close();
-        this.pumps = this.pumps.filter((p) => p !== pump);
-      },
-    };
-    this.pumps.push(pump);
-    void (async () => {
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          batch.push(value);
-          if (batch.length >= AUDIO_BATCH || this.stopPromise) post();
-        }
-      } catch {
-        /* cancelled at teardown */
-      }
-    })();
-    return pump.stop;
+    return new MSTP({ track: clone, maxBufferSize: AUDIO_QUEUE_CHUNKS }).readable as ReadableStream<AudioData>;
   }
 
   /**
@@ -555,12 +510,11 @@ export class Recorder extends EventTarget {
           if (previous) setTimeout(() => this.dropClone(previous), 3000);
         }
       } else if (this.audioDirect && MSTP) {
-        const previousPump = this.current.audioPump;
         const previous = this.current.audio;
-        const port = this.captureAudioData(track, MSTP);
-        this.send({ type: 'audio-source', audioCapture: port }, [port]);
-        previousPump?.();
-        if (previous) this.dropClone(previous);
+        const readable = this.captureAudioData(track, MSTP);
+        this.send({ type: 'audio-source', audioCapture: readable }, [readable as unknown as Transferable]);
+        // The worker reads the previous microphone until the new one's first chunk.
+        if (previous) setTimeout(() => this.dropClone(previous), 3000);
       } else if (this.audio) {
         // The worklet's graph takes the new device (no track processor here: no AudioData to pass on).
         this.audio.replaceSource(track);
@@ -610,7 +564,6 @@ export class Recorder extends EventTarget {
       this.settle = { resolve, reject };
     });
     this.send({ type: 'stop', at: performance.now() * 1000 });
-    for (const p of this.pumps) p.post();
     this.setState('stopping');
     return this.stopPromise;
   }
@@ -712,7 +665,7 @@ export class Recorder extends EventTarget {
 
   /**
    * Lets go of the recording's worker, lock and media. With `mediaLater`, the media (audio
-   * graph, pumps, track clones) are closed in a task of their own, after stop() has resolved:
+   * graph, track clones) are closed in a task of their own, after stop() has resolved:
    * disconnecting the audio graph waits for the audio thread, and took up to 50 ms of a stop.
    */
   private tearDown(mediaLater = false): void {
@@ -720,10 +673,9 @@ export class Recorder extends EventTarget {
     this.worker = null;
     // Let the worker finish its last writes before it goes.
     if (worker) setTimeout(() => worker.terminate(), 2000);
-    const { audio, videoFallback, pumps, clones } = this;
+    const { audio, videoFallback, clones } = this;
     this.audio = null;
     this.videoFallback = null;
-    this.pumps = [];
     this.audioDirect = false;
     this.clones = [];
     this.releaseLock?.();
@@ -736,7 +688,6 @@ export class Recorder extends EventTarget {
     const close = () => {
       audio?.close();
       videoFallback?.close();
-      for (const p of pumps) p.stop();
       for (const t of clones) t.stop();
     };
     if (mediaLater) setTimeout(close, 0);

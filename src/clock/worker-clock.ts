@@ -51,3 +51,37 @@ export function measureClockOffset(other: Channel, rounds = 6, timeoutMs = 10_00
     ping();
   });
 }
+
+/**
+ * Capture times of AudioData read from a MediaStreamTrackProcessor made on the page and read here.
+ *
+ * Chromium stamps each AudioData relative to the time origin of the realm that makes the object. A
+ * track processor's readable transferred to a worker has the chunks made before the transfer lands
+ * made on the page (page-clock stamps), and every later one here (this worker's clock). Measured in
+ * this project's Chromium: posted 100 ms after it was made, 9 chunks of page stamps, then a step
+ * back by exactly the two clocks' difference; posted in the task that made it, 0 or 2. The stamps
+ * are otherwise the same as a page reader's (1000 chunks of a WebAudio track read both ways,
+ * its clock steps included, differed by that constant alone). Read as page stamps throughout, the
+ * audio would lie that difference (the page's age when the worker started) away from the video.
+ *
+ * A chunk is the page's when read as ours it would have been captured after it arrived (by more
+ * than stamp jitter); once one is ours, so is every later one. Told apart this way only while a
+ * page chunk arrives sooner after capture than the clocks' difference (less SLACK): a page that
+ * starts recording within a few hundred ms of creating its first worker may see its first chunks
+ * misread, which the pipeline then takes as a step of the source's clock at the start.
+ */
+export class TransferredStamps {
+  /** How far after its arrival a chunk's stamp may fall (stamps of WebAudio tracks jitter by ~8 ms), µs. */
+  static readonly SLACK_US = 20_000;
+  private ours = false;
+
+  /**
+   * The chunk's capture time on the page clock (µs). `tsUs` is the chunk's timestamp, `nowMs` this
+   * worker's performance.now() as it arrived, `pageOffsetMs` the page's performance.now() minus ours.
+   */
+  toPage(tsUs: number, nowMs: number, pageOffsetMs: number): number {
+    const asOurs = tsUs + pageOffsetMs * 1000;
+    if (!this.ours && asOurs <= (nowMs + pageOffsetMs) * 1000 + TransferredStamps.SLACK_US) this.ours = true;
+    return this.ours ? asOurs : tsUs;
+  }
+}

@@ -345,9 +345,10 @@ export class AudioPipeline {
     this.capturedEnd = null;
   }
 
-  addCaptured(data: AudioData): void {
+  /** A chunk of capture-stamped audio; `us`: its capture time on the page clock (its timestamp unless told). */
+  addCaptured(data: AudioData, us = data.timestamp): void {
     if (this.direct) {
-      this.addDirect(data.timestamp, this.planes(data));
+      this.addDirect(us, this.planes(data));
       return;
     }
     const channels = Array.from({ length: this.channels }, (_, ch) => {
@@ -355,17 +356,17 @@ export class AudioPipeline {
       data.copyTo(plane, { planeIndex: Math.min(ch, data.numberOfChannels - 1), format: 'f32-planar' });
       return plane;
     });
-    const gapUs = this.capturedEnd === null ? 0 : data.timestamp - this.capturedEnd;
+    const gapUs = this.capturedEnd === null ? 0 : us - this.capturedEnd;
     if (Math.abs(gapUs) > STEP_LIMIT_US) this.captureBreak(gapUs);
-    this.capturedEnd = data.timestamp + data.numberOfFrames * this.period;
-    this.calibrator.addCaptured(data.timestamp, channels[0] as Float32Array);
-    this.recent.push({ us: data.timestamp, channels });
-    while (this.recent.length > 1 && (this.recent[0] as { us: number }).us < data.timestamp - 500_000) this.recent.shift();
+    this.capturedEnd = us + data.numberOfFrames * this.period;
+    this.calibrator.addCaptured(us, channels[0] as Float32Array);
+    this.recent.push({ us, channels });
+    while (this.recent.length > 1 && (this.recent[0] as { us: number }).us < us - 500_000) this.recent.shift();
     const now = performance.now();
     // A step of the source's clock is followed at the fourth or fifth chunk after it (40-50 ms);
     // the worklet audio it moved waits for that (releaseWaiting()).
     const followed = this.calibrated && !this.relocking && this.holdFrom === null && this.line !== null;
-    const step = followed ? this.calibrator.stepLock(this.offsetAt(data.timestamp), STEP_FOLLOW_US) : null;
+    const step = followed ? this.calibrator.stepLock(this.offsetAt(us), STEP_FOLLOW_US) : null;
     if (step) {
       // Checked by the samples as soon as the worklet has delivered those after the step.
       this.lastLockAt = now - LOCK_EVERY_MS + STEP_CHECK_AFTER_MS;

@@ -2,7 +2,7 @@
 import { AudioSampleSource, EncodedVideoPacketSource, Mp4OutputFormat, Output, StreamTarget, WebMOutputFormat } from 'mediabunny';
 import { registerInThreadAacEncoder } from './aac-encoder.js';
 import { SessionClock } from '../../src/clock/session-clock.js';
-import { measureClockOffset } from '../../src/clock/worker-clock.js';
+import { measureClockOffset, TransferredStamps } from '../../src/clock/worker-clock.js';
 import { MEDIABUNNY_VIDEO } from '../../src/codecs.js';
 import { ErrorCode, RecorderError, toRecorderError } from '../../src/errors.js';
 import { emptyStats, type RecorderStats } from '../../src/stats.js';
@@ -44,10 +44,10 @@ class Session {
   private failed = false;
   private stopping: Promise<void> | null = null;
   private readers: ReadableStreamDefaultReader<unknown>[] = [];
-  private ports: MessagePort[] = [];
   /** The camera being recorded; after a switch, the previous one until the new one's first frame. */
   private videoReader: ReadableStreamDefaultReader<VideoFrame> | null = null;
-  private audioPort: MessagePort | null = null;
+  /** The microphone's AudioData being read (the newest, after a switch). */
+  private audioReader: ReadableStreamDefaultReader<AudioData> | null = null;
   /** Page performance.now() minus this worker's, ms: until measured at init, the timeOrigins' difference (see syncPageClock()). */
   private pageOffsetMs: number;
 
@@ -126,7 +126,7 @@ class Session {
       if (cmd.pcm) {
         cmd.pcm.onmessage = (e: MessageEvent<PcmMessage>) => this.audio?.addPcm(e.data);
       }
-      if (cmd.audioCapture) this.listenAudioCapture(cmd.audioCapture);
+      if (cmd.audioCapture) void this.readAudio(cmd.audioCapture);
       else this.audio.useEstimate();
     }
     await this.db.put('sessions', {
@@ -241,23 +241,22 @@ class Session {
 
   /**
    * The microphone changed: recalibrate against the new device's AudioData (the worklet stream, if
-   * any, goes on). Recording the AudioData directly, the old device's last batches may still be on
-   * their way on its port: it is read until the new port's first batch comes.
+   * any, goes on). Recording the AudioData directly, the old device's last chunks may still be on
+   * their way: its stream is read until the new one's first chunk comes.
    */
-  switchAudio(port: MessagePort | undefined): void {
+  switchAudio(stream: ReadableStream<AudioData> | undefined): void {
     if (!this.audio || this.clock.stopped) {
-      port?.close();
+      void stream?.cancel().catch(() => {});
       return;
     }
-    const previous = this.audioPort;
+    const previous = this.audioReader;
     const dropPrevious = () => {
       if (!previous) return;
-      previous.close();
-      this.ports = this.ports.filter((p) => p !== previous);
-      if (this.audioPort === previous) this.audioPort = null;
+      void previous.cancel().catch(() => {});
+      this.readers = this.readers.filter((r) => r !== previous);
     };
-    if (this.audio.direct && port) {
-      this.listenAudioCapture(port, () => {
+    if (this.audio.direct && stream) {
+      void this.readAudio(stream, () => {
         dropPrevious();
         this.audio?.sourceChanged();
       });
@@ -265,7 +264,7 @@ class Session {
     }
     dropPrevious();
     this.audio.sourceChanged();
-    if (port) this.listenAudioCapture(port);
+    if (stream) void this.readAudio(stream);
   }
 
   /**
@@ -278,23 +277,34 @@ class Session {
   private release(): void {
     this.capturing = false;
     for (const r of this.readers) void r.cancel().catch(() => {});
-    for (const p of this.ports) p.close();
     this.readers = [];
-    this.ports = [];
   }
 
-  private listenAudioCapture(port: MessagePort, onFirst?: () => void): void {
-    port.onmessage = (e: MessageEvent<AudioData[]>) => {
-      onFirst?.();
-      onFirst = undefined;
-      try {
-        for (const data of e.data) if (this.capturing) this.audio?.addCaptured(data);
-      } finally {
-        for (const data of e.data) data.close();
+  /**
+   * Reads the microphone's capture-stamped AudioData (a track processor's readable made on the page,
+   * transferred here: no main-thread hop, and no wait for a batch). `onFirst` runs at its first chunk.
+   */
+  private async readAudio(stream: ReadableStream<AudioData>, onFirst?: () => void): Promise<void> {
+    const reader = stream.getReader();
+    this.readers.push(reader as ReadableStreamDefaultReader<unknown>);
+    this.audioReader = reader;
+    const stamps = new TransferredStamps();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        onFirst?.();
+        onFirst = undefined;
+        try {
+          const us = stamps.toPage(value.timestamp, performance.now(), this.pageOffsetMs);
+          if (this.capturing) this.audio?.addCaptured(value, us);
+        } finally {
+          value.close();
+        }
       }
-    };
-    this.ports.push(port);
-    this.audioPort = port;
+    } catch {
+      /* cancelled: a switch, the stop, or the track ended (the page reports that) */
+    }
   }
 
   start(at: number): void {
@@ -515,7 +525,7 @@ self.onmessage = (e: MessageEvent<EncodeCommand>) => {
         return;
       case 'audio-source':
         if (s) s.switchAudio(cmd.audioCapture);
-        else cmd.audioCapture?.close();
+        else void cmd.audioCapture?.cancel().catch(() => {});
         return;
       case 'start':
         s?.start(cmd.at);

@@ -48,6 +48,13 @@ export type EncodeConfig = {
 /** Worklet → worker: PCM from the capture worklet, `frame` is the context frame of the first sample. */
 export type PcmMessage = { type: 'pcm'; frame: number; channels: Float32Array[] };
 
+/**
+ * AudioData (10 ms each) the microphone's track processor keeps while the encode worker is busy:
+ * with the AudioData recorded directly, what it drops is a hole in the recording. (Read on the
+ * page's main thread, as before, 20 lost 200 ms of a 400 ms block of the page.)
+ */
+export const AUDIO_QUEUE_CHUNKS = 300;
+
 export type EncodeCommand =
   | ClockPong
   | {
@@ -58,11 +65,10 @@ export type EncodeCommand =
       /** PCM from the capture worklet. */
       pcm?: MessagePort;
       /**
-       * The same microphone as capture-stamped AudioData, posted in small batches (AudioData[]; a
-       * transferred ReadableStream of audio hands over one chunk per new one, so after a busy moment
-       * it stays that far behind: 140-190 ms here): the audio recorded (config.audio.direct).
+       * The same microphone as capture-stamped AudioData (a MediaStreamTrackProcessor readable made on
+       * the page; see TransferredStamps for its timestamps): the audio recorded (config.audio.direct).
        */
-      audioCapture?: MessagePort;
+      audioCapture?: ReadableStream<AudioData>;
       /** Rough capture time of context frame 0 (µs, page clock). */
       audioPriorUs?: number;
     }
@@ -72,7 +78,7 @@ export type EncodeCommand =
   /** Another camera mid-recording: it takes over at its first frame (the old one runs until then). */
   | { type: 'video-source'; video: ReadableStream<VideoFrame> }
   /** Another microphone mid-recording (already connected to the worklet); its capture-stamped AudioData, when available. */
-  | { type: 'audio-source'; audioCapture?: MessagePort }
+  | { type: 'audio-source'; audioCapture?: ReadableStream<AudioData> }
   | { type: 'start'; at: number }
   | { type: 'pause'; at: number }
   | { type: 'resume'; at: number }
