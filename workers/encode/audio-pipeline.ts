@@ -68,6 +68,14 @@ const SLEW_EVERY = 250;
 const STEP_WAIT_MAX_SECONDS = 0.2;
 
 type Block = { frame: number; channels: Float32Array[] };
+/**
+ * Emitted audio goes to the encoder in samples of this many frames (AAC's frame length), not one
+ * per 10 ms chunk: Mediabunny's per-sample work (checks, conversion, a copy, the encoder call)
+ * was spent 100 times a second. The AAC encoder buffers a whole frame before it encodes anyway,
+ * so nothing comes out later; the rest is handed over at stop.
+ */
+const EMIT_FRAMES = 1024;
+type EmitBatch = { from: number; frames: number; channels: Float32Array[] };
 /** The capture offset (capture time − frame · period) over capture time: y0 at x0, changing by slope per µs. */
 type Line = { x0: number; y0: number; slope: number };
 
@@ -155,6 +163,8 @@ export class AudioPipeline {
   /** Worklet blocks waiting for the step check (see STEP_WAIT_MAX_SECONDS). */
   private waiting: Block[] = [];
   private chain: Promise<void> = Promise.resolve();
+  /** Emitted audio not yet handed to the encoder (see EMIT_FRAMES). */
+  private batch: EmitBatch | null = null;
   samples = 0;
   gapFilledUs = 0;
   trimmedUs = 0;
@@ -716,11 +726,27 @@ export class AudioPipeline {
   private emit(channels: Float32Array[]): void {
     const n = channels[0]?.length ?? 0;
     if (!n) return;
-    const planar = new Float32Array(n * this.channels);
-    for (let ch = 0; ch < this.channels; ch++) planar.set((channels[ch] ?? channels[0]) as Float32Array, ch * n);
-    const sample = new AudioSample({ data: planar, format: 'f32-planar', numberOfChannels: this.channels, sampleRate: this.rate, timestamp: (this.emitted - this.encoderDelayFrames) / this.rate });
+    if (!this.batch) this.batch = { from: this.emitted, frames: 0, channels: Array.from({ length: this.channels }, () => new Float32Array(EMIT_FRAMES)) };
+    for (let at = 0; at < n; ) {
+      const b = this.batch as EmitBatch;
+      const take = Math.min(n - at, EMIT_FRAMES - b.frames);
+      for (let ch = 0; ch < this.channels; ch++) (b.channels[ch] as Float32Array).set(((channels[ch] ?? channels[0]) as Float32Array).subarray(at, at + take), b.frames);
+      b.frames += take;
+      at += take;
+      if (b.frames === EMIT_FRAMES) this.addBatch();
+    }
     this.emitted += n;
     this.samples += n;
+  }
+
+  /** Hands the batch of emitted audio to the encoder as one AudioSample. */
+  private addBatch(): void {
+    const b = this.batch;
+    this.batch = b && b.frames === EMIT_FRAMES ? { from: b.from + EMIT_FRAMES, frames: 0, channels: Array.from({ length: this.channels }, () => new Float32Array(EMIT_FRAMES)) } : null;
+    if (!b?.frames) return;
+    const planar = new Float32Array(b.frames * this.channels);
+    for (let ch = 0; ch < this.channels; ch++) planar.set((b.channels[ch] as Float32Array).subarray(0, b.frames), ch * b.frames);
+    const sample = new AudioSample({ data: planar, format: 'f32-planar', numberOfChannels: this.channels, sampleRate: this.rate, timestamp: (b.from - this.encoderDelayFrames) / this.rate });
     this.chain = this.chain
       .then(() => this.source.add(sample))
       .catch((e) => this.onError(e))
@@ -763,6 +789,7 @@ export class AudioPipeline {
     const missing = Math.round((endMediaUs - this.emittedUs) / this.period);
     if (missing > 0) this.emit(Array.from({ length: this.channels }, () => new Float32Array(missing)));
     this.finished = true;
+    this.addBatch();
     await this.chain;
     this.source.close();
   }
