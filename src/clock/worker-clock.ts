@@ -66,9 +66,10 @@ export function measureClockOffset(other: Channel, rounds = 6, timeoutMs = 10_00
  *
  * A chunk is the page's when read as ours it would have been captured after it arrived (by more
  * than stamp jitter); once one is ours, so is every later one. Told apart this way only while a
- * page chunk arrives sooner after capture than the clocks' difference (less SLACK): a page that
- * starts recording within a few hundred ms of creating its first worker may see its first chunks
- * misread, which the pipeline then takes as a step of the source's clock at the start.
+ * page chunk arrives sooner after capture than the clocks' difference (less SLACK). That difference
+ * is the page's age when the recording's worker started (one worker per recording), so a page that
+ * starts recording within tens of ms of loading may see its first chunks misread, which the
+ * pipeline then takes as a step of the source's clock at the start.
  */
 export class TransferredStamps {
   /** How far after its arrival a chunk's stamp may fall (stamps of WebAudio tracks jitter by ~8 ms), µs. */
@@ -76,12 +77,21 @@ export class TransferredStamps {
   private ours = false;
 
   /**
+   * Whether the chunk is stamped on this worker's clock: `tsUs` its timestamp, `nowMs` this worker's
+   * performance.now() as it arrived (read it as it comes: a chunk left waiting in the stream looks
+   * later than it was, and page stamps are told apart only while they arrive sooner after capture
+   * than the clocks' difference).
+   */
+  isOurs(tsUs: number, nowMs: number): boolean {
+    if (!this.ours && tsUs <= nowMs * 1000 + TransferredStamps.SLACK_US) this.ours = true;
+    return this.ours;
+  }
+
+  /**
    * The chunk's capture time on the page clock (µs). `tsUs` is the chunk's timestamp, `nowMs` this
    * worker's performance.now() as it arrived, `pageOffsetMs` the page's performance.now() minus ours.
    */
   toPage(tsUs: number, nowMs: number, pageOffsetMs: number): number {
-    const asOurs = tsUs + pageOffsetMs * 1000;
-    if (!this.ours && asOurs <= (nowMs + pageOffsetMs) * 1000 + TransferredStamps.SLACK_US) this.ours = true;
-    return this.ours ? asOurs : tsUs;
+    return this.isOurs(tsUs, nowMs) ? tsUs + pageOffsetMs * 1000 : tsUs;
   }
 }

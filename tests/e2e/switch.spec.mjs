@@ -160,3 +160,56 @@ test('switchDevice() moves to another camera by id; bad arguments are refused', 
   assert.ok(duration > 2.5, `recorded across the switch (${duration} s)`);
   assert.deepEqual(decodeErrors(path), []);
 });
+
+test('two microphone switches in quick succession, the middle one silent at first: one microphone at a time', async () => {
+  // The middle microphone is a suspended AudioContext's track, which sends nothing until resumed:
+  // the third microphone's audio comes first, and from then on it alone is recorded (before, the
+  // first microphone went on being read beside it until its clone was let go).
+  const info = await page.evaluate(async () => {
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const ac = new AudioContext({ sampleRate: 48000 });
+    await ac.resume();
+    const idle = new AudioContext({ sampleRate: 48000 });
+    await idle.suspend();
+    const noise = (ctx, gain) => {
+      const buf = ctx.createBuffer(1, 48000 * 2, 48000);
+      const d = buf.getChannelData(0);
+      for (let i = 0; i < d.length; i++) d[i] = Math.random() * 2 - 1;
+      const src = new AudioBufferSourceNode(ctx, { buffer: buf, loop: true });
+      const dest = ctx.createMediaStreamDestination();
+      src.connect(new GainNode(ctx, { gain })).connect(dest);
+      src.start();
+      return dest.stream.getAudioTracks()[0];
+    };
+    const a = noise(ac, 0.05);
+    const b = noise(idle, 0.4);
+    const c = noise(ac, 0.15);
+    const rec = new ipr.Recorder({ video: false });
+    await rec.start(new MediaStream([a]));
+    const t0 = performance.now();
+    await sleep(2000);
+    const ta = (performance.now() - t0) / 1000;
+    await rec.replaceTrack(b);
+    await rec.replaceTrack(c);
+    await sleep(2500);
+    const span = (performance.now() - t0) / 1000;
+    const r = await rec.stop();
+    window.lastFile = r.file;
+    await idle.close();
+    await ac.close();
+    return { ta, span, fileName: r.file.name, trimmedMs: r.stats.audioTrimmedMs, gapMs: r.stats.audioGapFilledMs };
+  });
+  const path = tempFile(info.fileName, await fetchBlob(page, 'window.lastFile'));
+  const duration = Number(probe(path).format.duration);
+  assert.ok(Math.abs(duration - info.span) <= 0.2, `file ${duration} s, recorded ${info.span} s`);
+  assert.deepEqual(decodeErrors(path), []);
+  // Noise at 0.05 before, at 0.15 after: three times the level in every 100 ms from 0.5 s after the
+  // switch (the two interleaved would read ~2.2, the middle one ~8).
+  const before = rms(path, info.ta - 1.2, info.ta - 0.2);
+  const ratios = [];
+  for (let t = info.ta + 0.5; t + 0.1 <= info.span - 0.2; t += 0.1) ratios.push(rms(path, t, t + 0.1) / before);
+  assert.ok(ratios.length >= 10, `${ratios.length} windows`);
+  const off = ratios.map((x, i) => [i, x]).filter(([, x]) => x < 2.6 || x > 3.5);
+  assert.deepEqual(off, [], `level after the switches ÷ before, per 100 ms: ${ratios.map((x) => x.toFixed(2)).join(' ')}`);
+  assert.ok(info.trimmedMs < 5, `audio trimmed ${info.trimmedMs} ms`);
+});

@@ -69,12 +69,11 @@ const STEP_WAIT_MAX_SECONDS = 0.2;
 
 type Block = { frame: number; channels: Float32Array[] };
 /**
- * Emitted audio goes to the encoder in samples of this many frames (AAC's frame length), not one
- * per 10 ms chunk: Mediabunny's per-sample work (checks, conversion, a copy, the encoder call)
- * was spent 100 times a second. The AAC encoder buffers a whole frame before it encodes anyway,
- * so nothing comes out later; the rest is handed over at stop.
+ * Emitted audio goes to the encoder in samples of one encoder frame (AAC's 1024 frames; see
+ * AudioPipeline.emitFrames), not one per 10 ms chunk: Mediabunny's per-sample work (checks,
+ * conversion, a copy, the encoder call) was spent 100 times a second. An encoder waits for a whole
+ * frame before it encodes anyway, so no packet comes out later; the rest is handed over at stop.
  */
-const EMIT_FRAMES = 1024;
 type EmitBatch = { from: number; frames: number; channels: Float32Array[] };
 /** The capture offset (capture time − frame · period) over capture time: y0 at x0, changing by slope per µs. */
 type Line = { x0: number; y0: number; slope: number };
@@ -163,8 +162,10 @@ export class AudioPipeline {
   /** Worklet blocks waiting for the step check (see STEP_WAIT_MAX_SECONDS). */
   private waiting: Block[] = [];
   private chain: Promise<void> = Promise.resolve();
-  /** Emitted audio not yet handed to the encoder (see EMIT_FRAMES). */
+  /** Emitted audio not yet handed to the encoder (see emitFrames). */
   private batch: EmitBatch | null = null;
+  /** Frames per sample handed to the encoder: its frame length (1024 for AAC; Opus: 20 ms). */
+  emitFrames = 1024;
   samples = 0;
   gapFilledUs = 0;
   trimmedUs = 0;
@@ -521,7 +522,7 @@ export class AudioPipeline {
     if (!n) return;
     this.level(channels[0] as Float32Array);
     const hole = this.capturedEnd !== null && us - this.capturedEnd > STEP_LIMIT_US;
-    // Chunks that never came (the page too busy to pass them on before the track dropped them, or
+    // Chunks that never came (the worker too busy to read them before the track dropped them, or
     // a device stall): the samples after the hole are placed at their own time, and the hole is
     // filled with silence (emitRange()). The count skips the hole by one chunk's stamp, which
     // jitters by a few ms; the lock taken from the chunks after it places them.
@@ -726,14 +727,14 @@ export class AudioPipeline {
   private emit(channels: Float32Array[]): void {
     const n = channels[0]?.length ?? 0;
     if (!n) return;
-    if (!this.batch) this.batch = { from: this.emitted, frames: 0, channels: Array.from({ length: this.channels }, () => new Float32Array(EMIT_FRAMES)) };
+    if (!this.batch) this.batch = { from: this.emitted, frames: 0, channels: Array.from({ length: this.channels }, () => new Float32Array(this.emitFrames)) };
     for (let at = 0; at < n; ) {
       const b = this.batch as EmitBatch;
-      const take = Math.min(n - at, EMIT_FRAMES - b.frames);
+      const take = Math.min(n - at, this.emitFrames - b.frames);
       for (let ch = 0; ch < this.channels; ch++) (b.channels[ch] as Float32Array).set(((channels[ch] ?? channels[0]) as Float32Array).subarray(at, at + take), b.frames);
       b.frames += take;
       at += take;
-      if (b.frames === EMIT_FRAMES) this.addBatch();
+      if (b.frames === this.emitFrames) this.addBatch();
     }
     this.emitted += n;
     this.samples += n;
@@ -742,7 +743,7 @@ export class AudioPipeline {
   /** Hands the batch of emitted audio to the encoder as one AudioSample. */
   private addBatch(): void {
     const b = this.batch;
-    this.batch = b && b.frames === EMIT_FRAMES ? { from: b.from + EMIT_FRAMES, frames: 0, channels: Array.from({ length: this.channels }, () => new Float32Array(EMIT_FRAMES)) } : null;
+    this.batch = b && b.frames === this.emitFrames ? { from: b.from + this.emitFrames, frames: 0, channels: Array.from({ length: this.channels }, () => new Float32Array(this.emitFrames)) } : null;
     if (!b?.frames) return;
     const planar = new Float32Array(b.frames * this.channels);
     for (let ch = 0; ch < this.channels; ch++) planar.set((b.channels[ch] as Float32Array).subarray(0, b.frames), ch * b.frames);

@@ -46,8 +46,13 @@ class Session {
   private readers: ReadableStreamDefaultReader<unknown>[] = [];
   /** The camera being recorded; after a switch, the previous one until the new one's first frame. */
   private videoReader: ReadableStreamDefaultReader<VideoFrame> | null = null;
-  /** The microphone's AudioData being read (the newest, after a switch). */
-  private audioReader: ReadableStreamDefaultReader<AudioData> | null = null;
+  /** The microphone readers by the order they came in (more than one only during a switch). */
+  private audioReaders = new Map<number, ReadableStreamDefaultReader<AudioData>>();
+  private audioSeq = 0;
+  /** The reader whose audio is recorded. */
+  private liveAudio = 0;
+  /** Chunks read before the audio pipeline existed (see init()). */
+  private earlyAudio: { data: AudioData; ours: boolean }[] = [];
   /** Page performance.now() minus this worker's, ms: until measured at init, the timeOrigins' difference (see syncPageClock()). */
   private pageOffsetMs: number;
 
@@ -73,6 +78,9 @@ class Session {
 
   async init(cmd: Extract<EncodeCommand, { type: 'init' }>): Promise<void> {
     const c = this.config;
+    // Read from the start, so that each chunk's arrival is seen as it comes (see TransferredStamps);
+    // what comes before the pipeline exists waits in earlyAudio.
+    if (c.audio && cmd.audioCapture) void this.readAudio(cmd.audioCapture);
     await this.syncPageClock();
     this.db = await openRecorderDB(c.dbName);
     this.store = new ChunkStore(this.db, c.sessionId);
@@ -118,6 +126,8 @@ class Session {
       // The wasm AAC encoder (libavcodec's) delays its output by 1024 samples and stamps packets from
       // the first input sample, which left MP4 audio 21.3 ms late (measured on the clapperboard).
       if (c.audio.wasmEncoder) this.audio.encoderDelayFrames = AAC_ENCODER_DELAY_FRAMES;
+      // Opus (WebCodecs' default) encodes 20 ms frames.
+      if (c.audio.codec !== 'aac') this.audio.emitFrames = Math.round(c.audio.sampleRate * 0.02);
       if (c.audio.direct) {
         this.audio.direct = true;
         this.audio.onLevel = (l) => send({ type: 'level', ...l });
@@ -126,7 +136,7 @@ class Session {
       if (cmd.pcm) {
         cmd.pcm.onmessage = (e: MessageEvent<PcmMessage>) => this.audio?.addPcm(e.data);
       }
-      if (cmd.audioCapture) void this.readAudio(cmd.audioCapture);
+      if (cmd.audioCapture) this.placeEarlyAudio();
       else this.audio.useEstimate();
     }
     await this.db.put('sessions', {
@@ -249,22 +259,23 @@ class Session {
       void stream?.cancel().catch(() => {});
       return;
     }
-    const previous = this.audioReader;
-    const dropPrevious = () => {
-      if (!previous) return;
-      void previous.cancel().catch(() => {});
-      this.readers = this.readers.filter((r) => r !== previous);
-    };
     if (this.audio.direct && stream) {
-      void this.readAudio(stream, () => {
-        dropPrevious();
-        this.audio?.sourceChanged();
-      });
+      void this.readAudio(stream, true);
       return;
     }
-    dropPrevious();
+    this.dropAudioReaders(Infinity);
     this.audio.sourceChanged();
     if (stream) void this.readAudio(stream);
+  }
+
+  /** Cancels the microphone readers older than `seq`. */
+  private dropAudioReaders(seq: number): void {
+    for (const [s, r] of this.audioReaders) {
+      if (s >= seq) continue;
+      void r.cancel().catch(() => {});
+      this.audioReaders.delete(s);
+      this.readers = this.readers.filter((x) => x !== r);
+    }
   }
 
   /**
@@ -276,34 +287,75 @@ class Session {
   /** Stops reading the capture streams. */
   private release(): void {
     this.capturing = false;
+    for (const e of this.earlyAudio) e.data.close();
+    this.earlyAudio = [];
     for (const r of this.readers) void r.cancel().catch(() => {});
     this.readers = [];
   }
 
   /**
    * Reads the microphone's capture-stamped AudioData (a track processor's readable made on the page,
-   * transferred here: no main-thread hop, and no wait for a batch). `onFirst` runs at its first chunk.
+   * transferred here: no main-thread hop, and no wait for a batch). After a switch (`switching`),
+   * the previous microphone is recorded until this one's first chunk; then this one is, and every
+   * older reader is cancelled. A reader whose first chunk comes after a newer one's (two switches in
+   * quick succession) is cancelled unread: one microphone at a time.
    */
-  private async readAudio(stream: ReadableStream<AudioData>, onFirst?: () => void): Promise<void> {
+  private async readAudio(stream: ReadableStream<AudioData>, switching = false): Promise<void> {
     const reader = stream.getReader();
+    const seq = ++this.audioSeq;
     this.readers.push(reader as ReadableStreamDefaultReader<unknown>);
-    this.audioReader = reader;
+    this.audioReaders.set(seq, reader);
+    if (!switching) {
+      this.dropAudioReaders(seq);
+      this.liveAudio = seq;
+    }
     const stamps = new TransferredStamps();
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        onFirst?.();
-        onFirst = undefined;
         try {
-          const us = stamps.toPage(value.timestamp, performance.now(), this.pageOffsetMs);
-          if (this.capturing) this.audio?.addCaptured(value, us);
+          if (seq > this.liveAudio) {
+            this.liveAudio = seq;
+            this.dropAudioReaders(seq);
+            this.audio?.sourceChanged();
+          } else if (seq < this.liveAudio) {
+            this.dropAudioReaders(this.liveAudio);
+            break;
+          }
+          const ours = stamps.isOurs(value.timestamp, performance.now());
+          if (!this.audio) {
+            this.earlyAudio.push({ data: value, ours });
+            continue;
+          }
+          this.placeEarlyAudio();
+          this.placeAudio(value, ours);
         } finally {
-          value.close();
+          if (!this.earlyAudio.some((e) => e.data === value)) value.close();
         }
       }
-    } catch {
-      /* cancelled: a switch, the stop, or the track ended (the page reports that) */
+    } catch (e) {
+      // Cancelling (a switch, the stop) ends the loop with done; what lands here is a fault of the
+      // stream or of placing its audio, which must not leave the rest of the recording silent.
+      if (!this.clock.stopped && seq === this.liveAudio) this.fail(toRecorderError(e, ErrorCode.TrackEnded, 'The microphone stream failed'));
+    }
+  }
+
+  /** Places a chunk of capture-stamped audio (`ours`: stamped on this worker's clock). */
+  private placeAudio(data: AudioData, ours: boolean): void {
+    if (this.capturing) this.audio?.addCaptured(data, ours ? data.timestamp + this.pageOffsetMs * 1000 : data.timestamp);
+  }
+
+  /** Places the chunks that came before the audio pipeline existed. */
+  private placeEarlyAudio(): void {
+    const early = this.earlyAudio;
+    this.earlyAudio = [];
+    for (const { data, ours } of early) {
+      try {
+        this.placeAudio(data, ours);
+      } finally {
+        data.close();
+      }
     }
   }
 
