@@ -160,7 +160,7 @@ describe('fileParts', () => {
 });
 
 describe('StoredParts', () => {
-  it('joins parts as they come into one, which reads as the file with its patches', async () => {
+  it('joins parts as they come into at most two, which read as the file with its patches', async () => {
     const r = rng(7);
     const n = 1500;
     const sizes = Array.from({ length: n }, () => 1 + Math.floor(r() * 40));
@@ -172,7 +172,9 @@ describe('StoredParts', () => {
       list.push({ offset, size, blob: new Blob([file.slice(offset, offset + size)]) });
       offset += size;
     }
-    expect(list.parts.length).toBe(1);
+    // 1500 = 46·32 + 28: the whole of 46 runs, and the run of the last 28.
+    expect(list.parts.length).toBe(2);
+    expect(list.parts[1]?.size).toBe(sizes.slice(46 * 32).reduce((a, b) => a + b, 0));
     let at = 0;
     for (const p of list.parts) {
       expect(p.offset).toBe(at);
@@ -180,6 +182,10 @@ describe('StoredParts', () => {
       at += p.size;
     }
     expect(at).toBe(total);
+    const even = new StoredParts();
+    for (let i = 0; i < 64; i++) even.push({ offset: i, size: 1, blob: new Blob([new Uint8Array([i])]) });
+    expect(even.parts.map((p) => [p.offset, p.size])).toEqual([[0, 64]]);
+    expect(new StoredParts().parts).toEqual([]);
     const patches = [patch(0, 1, 2, 3, 4), patch(Math.floor(total / 2) - 2, 9, 9, 9, 9, 9), patch(total - 3, 7, 7, 7)];
     expect(await assemble(list.parts as ReturnType<typeof chunksOf>, patches)).toEqual(applied(file, patches));
   });
