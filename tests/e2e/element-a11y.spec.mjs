@@ -33,9 +33,11 @@ async function interruptedRecording(context) {
   const { openHarness } = await import('../support/browser.mjs');
   const p = await openHarness(context);
   const id = await p.evaluate(() => startRecording({ format: 'mp4' }));
-  // Interrupted once two fragments are stored, not after a fixed time: on a cold dev server the
-  // first one was sometimes still being committed 2.5 s in, and nothing was left to recover.
-  await p.waitForFunction(() => window.rec.stats.chunksStored >= 2, null, { timeout: 20_000 });
+  // Interrupted once the header and two fragments are committed, not after a fixed time: on a cold
+  // dev server the first one was sometimes still being committed 2.5 s in. With the header and one
+  // fragment committed, the first test of two clean-checkout runs still recovered 0 ms (not seen
+  // in five runs since): the assertion below prints the recovery report if it happens again.
+  await p.waitForFunction(() => window.rec.stats.chunksStored >= 3, null, { timeout: 20_000 });
   await p.close();
   return id;
 }
@@ -112,7 +114,7 @@ describe('<inpage-recorder> accessibility', () => {
       const ev = await page.evaluate(() => iprEvents.find((e) => e.type === 'ipr-recovered'));
       assert.equal(ev.detail.length, 1);
       assert.equal(ev.detail[0].id, id);
-      assert.ok(ev.detail[0].recoveredMs >= 1000, `recovered ${ev.detail[0].recoveredMs} ms`);
+      assert.ok(ev.detail[0].recoveredMs >= 1000, `recovered ${ev.detail[0].recoveredMs} ms: ${JSON.stringify(ev.detail[0])}`);
       assert.match(await el.locator('[role=status]').innerText(), /Recovered one recording/);
       await page.waitForFunction((id) => document.getElementById('rec').shadowRoot.querySelector(`li[data-id="${id}"] .badge`)?.textContent === 'recovered', id);
     } finally {
