@@ -353,8 +353,8 @@ export class Recorder extends EventTarget {
 
   /**
    * The microphone's capture-stamped AudioData for the worker: a track processor's readable,
-   * transferred in the task that makes it (so every chunk is made, and stamped, in the worker; see
-   * TransferredStamps). Read there, the chunks never wait for this thread: passing them on from here
+   * transferred in the task that makes it (so that few chunks, if any, are made and stamped on this
+   * page's clock; see TransferredStamps). Read there, the chunks never wait for this thread: passing them on from here
    * cost ~0.6 s of main-thread CPU per recorded minute even four to a message, and held each for up
    * to a batch.
    */

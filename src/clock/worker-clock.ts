@@ -86,12 +86,7 @@ export class TransferredStamps {
     if (!this.ours && tsUs <= nowMs * 1000 + TransferredStamps.SLACK_US) this.ours = true;
     return this.ours;
   }
-
-  /**
-   * The chunk's capture time on the page clock (µs). `tsUs` is the chunk's timestamp, `nowMs` this
-   * worker's performance.now() as it arrived, `pageOffsetMs` the page's performance.now() minus ours.
-   */
-  toPage(tsUs: number, nowMs: number, pageOffsetMs: number): number {
-    return this.isOurs(tsUs, nowMs) ? tsUs + pageOffsetMs * 1000 : tsUs;
-  }
 }
+
+/** A chunk's capture time on the page clock (µs): `ours` as TransferredStamps.isOurs() says, `pageOffsetMs` the page's performance.now() minus this worker's. */
+export const pageTimeUs = (tsUs: number, ours: boolean, pageOffsetMs: number): number => (ours ? tsUs + pageOffsetMs * 1000 : tsUs);

@@ -3,7 +3,7 @@
 // encode worker measures the real page this way in every browser spec, and recording.spec's
 // durations are off by seconds when it is wrong).
 import { describe, expect, it } from 'vitest';
-import { measureClockOffset, TransferredStamps } from '../../src/clock/worker-clock.js';
+import { measureClockOffset, pageTimeUs, TransferredStamps } from '../../src/clock/worker-clock.js';
 
 /** The other side, whose performance.now() is `skewMs` behind ours; each leg takes `delays()` ms. */
 function skewedWorker(skewMs: number, delays: () => [number, number]) {
@@ -51,7 +51,7 @@ describe('TransferredStamps: AudioData stamped on the page clock or on the worke
     for (let k = 0; k < n; k++) {
       const captureUs = (fromMs + k * 10) * 1000;
       const ts = k < onPage ? captureUs : captureUs - offsetMs * 1000;
-      out.push(stamps.toPage(ts, captureUs / 1000 + lagMs(k) - offsetMs, offsetMs) - captureUs);
+      out.push(pageTimeUs(ts, stamps.isOurs(ts, captureUs / 1000 + lagMs(k) - offsetMs), offsetMs) - captureUs);
     }
     return out;
   }

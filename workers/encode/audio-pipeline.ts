@@ -74,7 +74,7 @@ type Block = { frame: number; channels: Float32Array[] };
  * conversion, a copy, the encoder call) was spent 100 times a second. An encoder waits for a whole
  * frame before it encodes anyway, so no packet comes out later; the rest is handed over at stop.
  */
-type EmitBatch = { from: number; frames: number; channels: Float32Array[] };
+type EmitBatch = { from: number; frames: number; planar: Float32Array<ArrayBuffer> };
 /** The capture offset (capture time − frame · period) over capture time: y0 at x0, changing by slope per µs. */
 type Line = { x0: number; y0: number; slope: number };
 
@@ -727,26 +727,30 @@ export class AudioPipeline {
   private emit(channels: Float32Array[]): void {
     const n = channels[0]?.length ?? 0;
     if (!n) return;
-    if (!this.batch) this.batch = { from: this.emitted, frames: 0, channels: Array.from({ length: this.channels }, () => new Float32Array(this.emitFrames)) };
+    const size = this.emitFrames;
     for (let at = 0; at < n; ) {
-      const b = this.batch as EmitBatch;
-      const take = Math.min(n - at, this.emitFrames - b.frames);
-      for (let ch = 0; ch < this.channels; ch++) (b.channels[ch] as Float32Array).set(((channels[ch] ?? channels[0]) as Float32Array).subarray(at, at + take), b.frames);
+      const b = (this.batch ??= { from: this.emitted + at, frames: 0, planar: new Float32Array(size * this.channels) });
+      const take = Math.min(n - at, size - b.frames);
+      for (let ch = 0; ch < this.channels; ch++) b.planar.set(((channels[ch] ?? channels[0]) as Float32Array).subarray(at, at + take), ch * size + b.frames);
       b.frames += take;
       at += take;
-      if (b.frames === this.emitFrames) this.addBatch();
+      if (b.frames === size) this.addBatch();
     }
     this.emitted += n;
     this.samples += n;
   }
 
-  /** Hands the batch of emitted audio to the encoder as one AudioSample. */
+  /** Hands the batch of emitted audio to the encoder as one AudioSample (a whole one as it is). */
   private addBatch(): void {
     const b = this.batch;
-    this.batch = b && b.frames === this.emitFrames ? { from: b.from + this.emitFrames, frames: 0, channels: Array.from({ length: this.channels }, () => new Float32Array(this.emitFrames)) } : null;
+    this.batch = null;
     if (!b?.frames) return;
-    const planar = new Float32Array(b.frames * this.channels);
-    for (let ch = 0; ch < this.channels; ch++) planar.set((b.channels[ch] as Float32Array).subarray(0, b.frames), ch * b.frames);
+    const size = this.emitFrames;
+    let planar = b.planar;
+    if (b.frames < size) {
+      planar = new Float32Array(b.frames * this.channels);
+      for (let ch = 0; ch < this.channels; ch++) planar.set(b.planar.subarray(ch * size, ch * size + b.frames), ch * b.frames);
+    }
     const sample = new AudioSample({ data: planar, format: 'f32-planar', numberOfChannels: this.channels, sampleRate: this.rate, timestamp: (b.from - this.encoderDelayFrames) / this.rate });
     this.chain = this.chain
       .then(() => this.source.add(sample))

@@ -2,7 +2,7 @@
 import { AudioSampleSource, EncodedVideoPacketSource, Mp4OutputFormat, Output, StreamTarget, WebMOutputFormat } from 'mediabunny';
 import { registerInThreadAacEncoder } from './aac-encoder.js';
 import { SessionClock } from '../../src/clock/session-clock.js';
-import { measureClockOffset, TransferredStamps } from '../../src/clock/worker-clock.js';
+import { measureClockOffset, pageTimeUs, TransferredStamps } from '../../src/clock/worker-clock.js';
 import { MEDIABUNNY_VIDEO } from '../../src/codecs.js';
 import { ErrorCode, RecorderError, toRecorderError } from '../../src/errors.js';
 import { emptyStats, type RecorderStats } from '../../src/stats.js';
@@ -46,7 +46,7 @@ class Session {
   private readers: ReadableStreamDefaultReader<unknown>[] = [];
   /** The camera being recorded; after a switch, the previous one until the new one's first frame. */
   private videoReader: ReadableStreamDefaultReader<VideoFrame> | null = null;
-  /** The microphone readers by the order they came in (more than one only during a switch). */
+  /** The microphone readers by the order they came in (more than one only during a switch); `readers` holds the camera's. */
   private audioReaders = new Map<number, ReadableStreamDefaultReader<AudioData>>();
   private audioSeq = 0;
   /** The reader whose audio is recorded. */
@@ -263,9 +263,9 @@ class Session {
       void this.readAudio(stream, true);
       return;
     }
-    this.dropAudioReaders(Infinity);
     this.audio.sourceChanged();
     if (stream) void this.readAudio(stream);
+    else this.dropAudioReaders(Infinity);
   }
 
   /** Cancels the microphone readers older than `seq`. */
@@ -274,7 +274,6 @@ class Session {
       if (s >= seq) continue;
       void r.cancel().catch(() => {});
       this.audioReaders.delete(s);
-      this.readers = this.readers.filter((x) => x !== r);
     }
   }
 
@@ -291,6 +290,7 @@ class Session {
     this.earlyAudio = [];
     for (const r of this.readers) void r.cancel().catch(() => {});
     this.readers = [];
+    this.dropAudioReaders(Infinity);
   }
 
   /**
@@ -303,7 +303,6 @@ class Session {
   private async readAudio(stream: ReadableStream<AudioData>, switching = false): Promise<void> {
     const reader = stream.getReader();
     const seq = ++this.audioSeq;
-    this.readers.push(reader as ReadableStreamDefaultReader<unknown>);
     this.audioReaders.set(seq, reader);
     if (!switching) {
       this.dropAudioReaders(seq);
@@ -314,6 +313,7 @@ class Session {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        let kept = false;
         try {
           if (seq > this.liveAudio) {
             this.liveAudio = seq;
@@ -324,14 +324,13 @@ class Session {
             break;
           }
           const ours = stamps.isOurs(value.timestamp, performance.now());
+          // Until init() has made the pipeline (and placed these), chunks wait.
           if (!this.audio) {
             this.earlyAudio.push({ data: value, ours });
-            continue;
-          }
-          this.placeEarlyAudio();
-          this.placeAudio(value, ours);
+            kept = true;
+          } else this.placeAudio(value, ours);
         } finally {
-          if (!this.earlyAudio.some((e) => e.data === value)) value.close();
+          if (!kept) value.close();
         }
       }
     } catch (e) {
@@ -343,7 +342,7 @@ class Session {
 
   /** Places a chunk of capture-stamped audio (`ours`: stamped on this worker's clock). */
   private placeAudio(data: AudioData, ours: boolean): void {
-    if (this.capturing) this.audio?.addCaptured(data, ours ? data.timestamp + this.pageOffsetMs * 1000 : data.timestamp);
+    if (this.capturing) this.audio?.addCaptured(data, pageTimeUs(data.timestamp, ours, this.pageOffsetMs));
   }
 
   /** Places the chunks that came before the audio pipeline existed. */
