@@ -211,5 +211,7 @@ test('two microphone switches in quick succession, the middle one silent at firs
   assert.ok(ratios.length >= 10, `${ratios.length} windows`);
   const off = ratios.map((x, i) => [i, x]).filter(([, x]) => x < 2.6 || x > 3.5);
   assert.deepEqual(off, [], `level after the switches ÷ before, per 100 ms: ${ratios.map((x) => x.toFixed(2)).join(' ')}`);
-  assert.ok(info.trimmedMs < 5, `audio trimmed ${info.trimmedMs} ms`);
+  // At most one 10 ms chunk where the new microphone's stamps overlap the old one's last (9.7-9.8 ms
+  // in about one run in three); the level check above is what tells two microphones read together.
+  assert.ok(info.trimmedMs < 15, `audio trimmed ${info.trimmedMs} ms`);
 });
