@@ -1,3 +1,4 @@
+import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../src/store/crc32.js';
 
@@ -38,5 +39,18 @@ describe('crc32', () => {
     const flipped = data.slice();
     flipped[4] = (flipped[4] as number) ^ 0x10;
     expect(crc32(flipped)).not.toBe(crc32(data));
+  });
+
+  it('matches zlib on data of every alignment and length around the 16-byte blocks', () => {
+    let seed = 99;
+    const buf = Uint8Array.from({ length: 70_000 }, () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) >>> 16);
+    const zcrc = (zlib as unknown as { crc32(d: Uint8Array, v?: number): number }).crc32;
+    for (const offset of [0, 1, 2, 3, 5, 8]) {
+      for (const len of [0, 1, 15, 16, 17, 63, 64, 65, 79, 80, 1000, 4099, 65_536]) {
+        const d = buf.subarray(offset, offset + len);
+        expect(crc32(d)).toBe(zcrc(d));
+        expect(crc32(d, 0xdeadbeef)).toBe(zcrc(d, 0xdeadbeef));
+      }
+    }
   });
 });
