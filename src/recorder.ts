@@ -35,7 +35,11 @@ export type Recording = {
   /** Whether audio timing was calibrated to capture timestamps or estimated. */
   audioClock: RecorderStats['audioClock'];
   stats: RecorderStats;
-  /** Milliseconds from stop() reaching the worker to each step of finishing the file. */
+  /**
+   * Milliseconds from stop() reaching the worker to each step of finishing the file; `commandIn`:
+   * from the stop() call to the worker taking it, `inPage`: from the stop() call to the file
+   * reaching the page (both on the page's clock).
+   */
   stopTimings: Record<string, number>;
   /** The upload of this recording (with `upload` on): progress, SHA-256, and a promise of the verified result. */
   upload: RecordingUpload | null;
@@ -97,6 +101,8 @@ export class Recorder extends EventTarget {
     if (this._state === 'recording' || this._state === 'paused') void this.stop().catch(() => {});
   };
   private stopPromise: Promise<Recording> | null = null;
+  /** performance.now() at the stop() call. */
+  private stopCalledAt = 0;
   private settle: Settled | null = null;
   private endedHandler = () => this.onTrackEnded();
   private sessionId = '';
@@ -420,6 +426,7 @@ export class Recorder extends EventTarget {
         this.chunkStored(ev.chunk, this.link);
         return;
       case 'stopped':
+        ev.result.timings.inPage = Math.round((performance.now() - this.stopCalledAt) * 10) / 10;
         // 'stored' and the last chunks go to the handler finish() installs for this worker.
         this.finish(ev.result, true);
         return;
@@ -563,7 +570,8 @@ export class Recorder extends EventTarget {
     this.stopPromise = new Promise<Recording>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
-    this.send({ type: 'stop', at: performance.now() * 1000 });
+    this.stopCalledAt = performance.now();
+    this.send({ type: 'stop', at: this.stopCalledAt * 1000 });
     this.setState('stopping');
     return this.stopPromise;
   }

@@ -187,6 +187,8 @@ describe('recording from camera and microphone', () => {
     // stop() hands the file over first; the last fragment's commit and the record's completion follow.
     const t = info.stopTimings;
     assert.ok(t.assembled <= t.stored && t.stored <= t.committed, `stop timings ${JSON.stringify(t)}`);
+    // Page-clock steps: the command reached the worker, and the file reached the page after the worker made it.
+    assert.ok(t.commandIn >= 0 && t.commandIn < 1000 && t.inPage >= t.commandIn + t.assembled - 2, `stop timings ${JSON.stringify(t)}`);
     const original = await fetchBlob(h.page, 'window.lastFile');
     const page2 = await openHarness(h.env.context);
     const reread = await page2.evaluate(async (id) => {

@@ -426,6 +426,7 @@ class Session {
     const t0 = performance.now();
     const timings: Record<string, number> = {};
     const mark = (name: string) => (timings[name] = Math.round((performance.now() - t0) * 10) / 10);
+    timings.commandIn = Math.round((this.pageNow() - at) / 100) / 10;
     this.clock.stop(at);
     const stopUs = this.clock.stopTime as number;
     const endUs = this.clock.duration as number;

@@ -19,6 +19,8 @@ export class VideoPipeline {
   framesIn = 0;
   framesEncoded = 0;
   framesDropped = 0;
+  /** Frames given to the encoder (framesEncoded counts what came out). */
+  private framesSubmitted = 0;
   private encoder: VideoEncoder;
   /** The newest packet out of the encoder, added to the muxer once its duration is known. */
   private held: Held | null = null;
@@ -149,6 +151,7 @@ export class VideoPipeline {
     const out = this.fit(frame, ts, this.frameUs);
     try {
       this.encoder.encode(out, { keyFrame });
+      this.framesSubmitted++;
     } finally {
       out.close();
     }
@@ -184,7 +187,9 @@ export class VideoPipeline {
   async finish(endMediaUs: number): Promise<void> {
     this.finishing = true;
     this.placePreroll(endMediaUs);
-    if (this.encoder.state === 'configured') await this.encoder.flush();
+    // A flush is a round trip to the codec thread even with nothing left to encode: each frame was
+    // encoded as it came, so at stop every one is usually out already. Flushed only when one is not.
+    if (this.encoder.state === 'configured' && (this.framesEncoded < this.framesSubmitted || this.encoder.encodeQueueSize > 0)) await this.encoder.flush();
     this.addHeld(Math.round(endMediaUs));
     await this.chain;
   }
